@@ -1,1 +1,65 @@
+//! # thaw-cli — the command-line tools of thaw
+//!
+//! Binaries are thin: each parses its arguments and calls [`run`], which returns
+//! errors (with the file, row and field the library names) instead of panicking.
 
+pub mod commands;
+pub mod paths;
+
+use std::io::Write;
+
+use clap::{Parser, Subcommand};
+
+/// thaw — in-context freeze-thaw hyperparameter optimisation with PFN surrogates.
+#[derive(Debug, Parser)]
+#[command(name = "thaw", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  scripts/fetch-data                 # raw TaskSet and LCBench files into data/raw/
+  thaw data import                   # every benchmark found in data/raw/ -> data/parquet/
+  thaw data summary                  # per-task table of every file in data/parquet/";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Learning-curve data: import published files to Parquet, summarise them.
+    #[command(subcommand)]
+    Data(commands::data::DataCommand),
+}
+
+/// Parses `args` (the first is the program name) and runs the command, writing
+/// its report to `out`.
+pub fn run<I, T>(args: I, out: &mut dyn Write) -> anyhow::Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args)?;
+    match cli.command {
+        Command::Data(cmd) => commands::data::run(cmd, out),
+    }
+}
+
+/// The binaries' `main`: runs, prints `error: …` with its causes on failure and
+/// exits with status 1 (clap's own status for usage errors, 0 for `--help`).
+pub fn main_with_exit_code() -> i32 {
+    let mut stdout = std::io::stdout().lock();
+    match run(std::env::args_os(), &mut stdout) {
+        Ok(()) => 0,
+        Err(e) => match e.downcast_ref::<clap::Error>() {
+            Some(clap_err) => {
+                let _ = clap_err.print();
+                clap_err.exit_code()
+            }
+            None => {
+                let _ = stdout.flush();
+                eprintln!("error: {e:#}");
+                1
+            }
+        },
+    }
+}
