@@ -84,6 +84,14 @@ fn non_finite_hyperparameters_are_errors_in_json_npz_and_parquet() {
     assert!(msg.contains("bad.parquet") && msg.contains("row 1") && msg.contains("`epsilon`"), "{msg}");
 }
 
+/// A valid thaw Parquet file `name` in `dir`, imported from a small TaskSet task.
+fn good_parquet(dir: &Path, name: &str) -> std::path::PathBuf {
+    let raw = import_dir(Benchmark::TaskSet, &write_good_taskset(dir), |_| {}).unwrap();
+    let path = dir.join(name);
+    write_benchmark(&raw, &path).unwrap();
+    path
+}
+
 fn write_good_taskset(dir: &Path) -> std::path::PathBuf {
     let sub = dir.join("good");
     std::fs::create_dir_all(&sub).unwrap();
@@ -147,9 +155,7 @@ fn unknown_benchmark_and_empty_directory_are_errors() {
 #[test]
 fn truncated_and_foreign_parquet_files_are_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let raw = import_dir(Benchmark::TaskSet, &write_good_taskset(dir.path()), |_| {}).unwrap();
-    let path = dir.path().join("t.parquet");
-    write_benchmark(&raw, &path).unwrap();
+    let path = good_parquet(dir.path(), "t.parquet");
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
     let msg = read_benchmark(&path, None).unwrap_err().to_string();
@@ -178,37 +184,29 @@ fn write_plain_parquet(path: &Path, schema: Arc<Schema>, batch: RecordBatch, met
     w.close().unwrap();
 }
 
+/// A one-row file with only `task` and `config_id` (of the given array's type),
+/// carrying the metadata of the thaw file `meta_from`.
+fn write_task_and_config_id(path: &Path, config_id: ArrayRef, meta_from: &Path) {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("task", DataType::Utf8, false),
+        Field::new("config_id", config_id.data_type().clone(), false),
+    ]));
+    let columns = vec![Arc::new(StringArray::from(vec!["t"])) as ArrayRef, config_id];
+    let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
+    write_plain_parquet(path, schema, batch, Some(meta_from));
+}
+
 #[test]
 fn wrong_column_type_and_missing_column_name_the_column() {
     let dir = tempfile::tempdir().unwrap();
-    let raw = import_dir(Benchmark::TaskSet, &write_good_taskset(dir.path()), |_| {}).unwrap();
-    let good = dir.path().join("good.parquet");
-    write_benchmark(&raw, &good).unwrap();
+    let good = good_parquet(dir.path(), "good.parquet");
     // Same metadata, but config_id stored as Float64 and no hyperparameter columns.
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("task", DataType::Utf8, false),
-        Field::new("config_id", DataType::Float64, false),
-    ]));
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        vec![Arc::new(StringArray::from(vec!["t"])) as ArrayRef, Arc::new(Float64Array::from(vec![0.0]))],
-    )
-    .unwrap();
     let bad = dir.path().join("bad.parquet");
-    write_plain_parquet(&bad, schema, batch, Some(&good));
+    write_task_and_config_id(&bad, Arc::new(Float64Array::from(vec![0.0])), &good);
     let msg = read_benchmark(&bad, None).unwrap_err().to_string();
     assert!(msg.contains("bad.parquet") && msg.contains("`config_id`") && msg.contains("expected UInt32"), "{msg}");
-
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("task", DataType::Utf8, false),
-        Field::new("config_id", DataType::UInt32, false),
-    ]));
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        vec![Arc::new(StringArray::from(vec!["t"])) as ArrayRef, Arc::new(UInt32Array::from(vec![0]))],
-    )
-    .unwrap();
-    write_plain_parquet(&bad, schema, batch, Some(&good));
+    // Right types, but the hyperparameter columns are missing.
+    write_task_and_config_id(&bad, Arc::new(UInt32Array::from(vec![0])), &good);
     let msg = read_benchmark(&bad, None).unwrap_err().to_string();
     assert!(msg.contains("`learning_rate`") && msg.contains("missing"), "{msg}");
 }
