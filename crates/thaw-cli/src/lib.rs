@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 
 /// thaw — in-context freeze-thaw hyperparameter optimisation with PFN surrogates.
 #[derive(Debug, Parser)]
-#[command(name = "thaw", version, about, long_about = None, after_help = EXAMPLES)]
+#[command(name = "thaw", version, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
