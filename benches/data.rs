@@ -29,7 +29,7 @@ fn data_dir() -> Option<PathBuf> {
 fn taskset_parquet(dir: &std::path::Path) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("taskset.parquet");
-    write_benchmark(&import_dir(Benchmark::TaskSet, &dir.join("taskset"), |_| {}).unwrap(), &path).unwrap();
+    write_benchmark(&import_dir(Benchmark::TaskSet, &dir.join("taskset")).unwrap(), &path).unwrap();
     (tmp, path)
 }
 
@@ -43,7 +43,7 @@ fn io_benches(c: &mut Criterion) {
     let bytes: u64 = std::fs::read_dir(dir.join("taskset")).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
     g.throughput(Throughput::Bytes(bytes));
     g.bench_function("import_json_8_tasks", |b| {
-        b.iter(|| black_box(import_dir(Benchmark::TaskSet, &dir.join("taskset"), |_| {}).unwrap()))
+        b.iter(|| black_box(import_dir(Benchmark::TaskSet, &dir.join("taskset")).unwrap()))
     });
     let (_tmp, path) = taskset_parquet(&dir);
     g.throughput(Throughput::Elements(8));

@@ -25,7 +25,7 @@ fn taskset_round_trip_equals_the_source() {
     let Some(dir) = common::real_data_dir() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("taskset.parquet");
-    write_benchmark(&import_dir(Benchmark::TaskSet, &dir.join("taskset"), |_| {}).unwrap(), &path).unwrap();
+    write_benchmark(&import_dir(Benchmark::TaskSet, &dir.join("taskset")).unwrap(), &path).unwrap();
     let bench = read_benchmark(&path, None).unwrap();
     assert_eq!(bench.tasks.len(), 8);
     assert_eq!(bench.meta.splits, ["valid", "train", "test"]);
@@ -69,7 +69,7 @@ fn lcbench_round_trip_has_the_published_shape_and_values() {
     let Some(dir) = common::real_data_dir() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("lcbench.parquet");
-    let imported = import_dir(Benchmark::LcBench, &dir.join("lcbench"), |_| {}).unwrap();
+    let imported = import_dir(Benchmark::LcBench, &dir.join("lcbench")).unwrap();
     write_benchmark(&imported, &path).unwrap();
     let bench = read_benchmark(&path, None).unwrap();
     assert_eq!(bench, imported, "Parquet round trip is lossless");

@@ -13,7 +13,7 @@ use common::*;
 use thaw_data::{Benchmark, DataError, import_dir, load_tasks, read_benchmark, write_benchmark};
 
 fn import_err(b: Benchmark, dir: &Path) -> String {
-    let e = import_dir(b, dir, |_| {}).expect_err("import should fail");
+    let e = import_dir(b, dir).expect_err("import should fail");
     e.to_string()
 }
 
@@ -43,7 +43,7 @@ fn curve_of_wrong_length_names_row_and_field() {
     let mut rows = good_rows(3);
     rows[2] = taskset_row(&[], &["0.7", "0.6", "0.5"]);
     taskset_dir(dir.path(), "t", &rows);
-    let e = import_dir(Benchmark::TaskSet, dir.path(), |_| {}).unwrap_err();
+    let e = import_dir(Benchmark::TaskSet, dir.path()).unwrap_err();
     match &e {
         DataError::Field { row, field, .. } => assert_eq!((*row, field.as_str()), (2, "valid.loss")),
         other => panic!("expected a field error, got {other}"),
@@ -77,7 +77,7 @@ fn non_finite_hyperparameters_are_errors_in_json_npz_and_parquet() {
     assert!(msg.contains("d.npz") && msg.contains("row 1") && msg.contains("`learning_rate`"), "{msg}");
 
     let parquet = dir.path().join("bad.parquet");
-    let mut raw = import_dir(Benchmark::TaskSet, &write_good_taskset(dir.path()), |_| {}).unwrap();
+    let mut raw = import_dir(Benchmark::TaskSet, &write_good_taskset(dir.path())).unwrap();
     raw.tasks[0].hps[8 + 3] = f64::NAN; // row 1, epsilon
     write_benchmark(&raw, &parquet).unwrap();
     let msg = load_tasks(&parquet, None).unwrap_err().to_string();
@@ -86,7 +86,7 @@ fn non_finite_hyperparameters_are_errors_in_json_npz_and_parquet() {
 
 /// A valid thaw Parquet file `name` in `dir`, imported from a small TaskSet task.
 fn good_parquet(dir: &Path, name: &str) -> std::path::PathBuf {
-    let raw = import_dir(Benchmark::TaskSet, &write_good_taskset(dir), |_| {}).unwrap();
+    let raw = import_dir(Benchmark::TaskSet, &write_good_taskset(dir)).unwrap();
     let path = dir.join(name);
     write_benchmark(&raw, &path).unwrap();
     path
@@ -105,7 +105,7 @@ fn non_finite_curve_values_are_cleaned_and_counted_not_errors() {
     let mut rows = good_rows(3);
     rows[1] = taskset_row(&[], &["0.7", "NaN", "Infinity", "1e18"]);
     taskset_dir(dir.path(), "t", &rows);
-    let raw = import_dir(Benchmark::TaskSet, dir.path(), |_| {}).unwrap();
+    let raw = import_dir(Benchmark::TaskSet, dir.path()).unwrap();
     let v = raw.tasks[0].curve("valid", 1).unwrap();
     assert!(v[1].is_nan() && v[2] == f32::INFINITY && v[3] == 1e18);
     let path = dir.path().join("t.parquet");
@@ -214,7 +214,7 @@ fn wrong_column_type_and_missing_column_name_the_column() {
 #[test]
 fn parquet_curve_of_wrong_length_names_row_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    let mut raw = import_dir(Benchmark::TaskSet, &write_good_taskset(dir.path()), |_| {}).unwrap();
+    let mut raw = import_dir(Benchmark::TaskSet, &write_good_taskset(dir.path())).unwrap();
     // Two tasks of 3 rows each.
     let mut second = raw.tasks[0].clone();
     second.name = "other".into();

@@ -86,7 +86,7 @@ fn import(args: ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     };
     for (bench, input, output) in jobs {
         let start = Instant::now();
-        let raw = import_dir(bench, &input, |_| {})
+        let raw = import_dir(bench, &input)
             .with_context(|| format!("importing {} from {}", bench.name(), input.display()))?;
         write_benchmark(&raw, &output).with_context(|| format!("writing {}", output.display()))?;
         let rows: usize = raw.tasks.iter().map(|t| t.configs()).sum();

@@ -79,13 +79,12 @@ pub fn source_files(benchmark: Benchmark, dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Imports every task file of `benchmark` in `dir`, calling `progress` after each file.
-pub fn import_dir(benchmark: Benchmark, dir: &Path, mut progress: impl FnMut(&Path)) -> Result<RawBenchmark> {
+/// Imports every task file of `benchmark` in `dir`.
+pub fn import_dir(benchmark: Benchmark, dir: &Path) -> Result<RawBenchmark> {
     let files = source_files(benchmark, dir)?;
     let mut tasks = Vec::with_capacity(files.len());
     for file in &files {
         tasks.push(benchmark.read_task(file)?);
-        progress(file);
     }
     let meta = match benchmark {
         Benchmark::TaskSet => {

@@ -61,7 +61,7 @@ fn task_names(path: &Path) -> Result<Vec<String>> {
         let batch = batch.map_err(|e| DataError::malformed(path, e.to_string()))?;
         let col = column::<StringArray>(path, &batch, TASK_COLUMN, "Utf8")?;
         for name in col.iter().flatten() {
-            if names.last().is_none_or(|l| l != name) && !names.iter().any(|n| n == name) {
+            if !names.iter().any(|n| n == name) {
                 names.push(name.to_string());
             }
         }
