@@ -18,12 +18,11 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use thaw_data::{Benchmark, BetaCdf, CdfAugment, CurveSet, beta_cdf, cdf_augment, import_dir, load_tasks, write_benchmark};
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 fn data_dir() -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    [std::env::var_os("THAW_DATA_DIR").map(PathBuf::from), Some(root.join("data/raw")), Some(root.join("../shared/data"))]
-        .into_iter()
-        .flatten()
-        .find(|d| d.join("taskset").is_dir())
+    common::real_data_dir()
 }
 
 fn taskset_parquet(dir: &std::path::Path) -> (tempfile::TempDir, PathBuf) {

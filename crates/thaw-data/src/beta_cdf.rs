@@ -124,16 +124,19 @@ impl HalfTable {
         let x_of = |t: f64| 0.5 * t.powi(4);
         let g: Vec<f64> = (0..=CELLS).map(|k| cdf(x_of(k as f64 * h))).collect();
         let d: Vec<f64> = (0..=CELLS)
-            .map(|k| {
-                let t = k as f64 * h;
-                if k == 0 { f64::NAN } else { (ln_pdf(x_of(t)) + std::f64::consts::LN_2 + 3.0 * t.ln()).exp() }
+            .map(|k| match k {
+                // At t = 0 the derivative is 0 when the density is bounded there.
+                0 if ln_pdf(0.0) < f64::INFINITY => 0.0,
+                0 => f64::NAN,
+                _ => {
+                    let t = k as f64 * h;
+                    (ln_pdf(x_of(t)) + std::f64::consts::LN_2 + 3.0 * t.ln()).exp()
+                }
             })
             .collect();
         let cells = (0..CELLS)
             .map(|k| {
-                // At t = 0 the derivative is 0 when the density is bounded there.
-                let d0 = if k == 0 { if ln_pdf(0.0) < f64::INFINITY { 0.0 } else { f64::NAN } } else { d[k] };
-                let c = hermite_cell(g[k], g[k + 1], d0, d[k + 1], h);
+                let c = hermite_cell(g[k], g[k + 1], d[k], d[k + 1], h);
                 let mid = x_of((k as f64 + 0.5) * h);
                 let ok = c.iter().all(|v| v.is_finite()) && (cubic(&c, 0.5) - cdf(mid)).abs() <= CELL_TOLERANCE;
                 if ok { c } else { [f64::NAN; 4] }

@@ -261,3 +261,14 @@ fn ragged_copy(path: &Path, dir: &Path) -> std::path::PathBuf {
 fn arrow_select_concat(batches: &[RecordBatch]) -> RecordBatch {
     arrow_select::concat::concat_batches(&batches[0].schema(), batches).unwrap()
 }
+
+#[test]
+fn tasks_with_different_splits_are_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // Same number of splits, different names: {valid, train} vs {valid, test}.
+    let without = |from: &str| good_rows(2).iter().map(|r| r.replace(from, "\"unused\": {")).collect::<Vec<_>>();
+    taskset_dir(dir.path(), "a", &without("\"test\": {"));
+    taskset_dir(dir.path(), "b", &without("\"train\": {"));
+    let msg = import_err(Benchmark::TaskSet, dir.path());
+    assert!(msg.contains("b.json") && msg.contains("splits"), "{msg}");
+}

@@ -65,8 +65,11 @@ impl BarDistribution {
         }
     }
 
-    /// P(Y ≤ y).
+    /// P(Y ≤ y) (NaN for NaN).
     pub fn cdf(&self, y: f64) -> f64 {
+        if y.is_nan() {
+            return f64::NAN;
+        }
         if y <= 0.0 {
             return 0.0;
         }
@@ -221,6 +224,7 @@ mod tests {
         assert!(BarDistribution::from_logits(&[0.0, f32::NAN]).is_none());
         assert!(BarDistribution::from_probs(&[0.0, 0.0]).is_none());
         assert!(BarDistribution::from_probs(&[0.5, -0.1]).is_none());
+        assert!(lumpy(10).cdf(f64::NAN).is_nan(), "NaN is answered, not a panic");
         let d = BarDistribution::from_logits(&[1000.0, -1000.0]).unwrap();
         assert!((d.probs()[0] - 1.0).abs() < 1e-12, "softmax is stable for large logits");
     }

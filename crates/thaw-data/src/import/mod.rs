@@ -89,7 +89,7 @@ pub fn import_dir(benchmark: Benchmark, dir: &Path) -> Result<RawBenchmark> {
     let meta = match benchmark {
         Benchmark::TaskSet => {
             let splits: Vec<String> = tasks[0].curves.keys().cloned().collect();
-            if let Some((t, f)) = tasks.iter().zip(&files).find(|(t, _)| t.curves.len() != splits.len()) {
+            if let Some((t, f)) = tasks.iter().zip(&files).find(|(t, _)| !t.curves.keys().eq(&splits)) {
                 return Err(DataError::malformed(
                     f,
                     format!("task {} has splits {:?}, the first task has {:?}", t.name, t.curves.keys(), splits),
