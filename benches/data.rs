@@ -16,7 +16,10 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use thaw_data::{Benchmark, BetaCdf, CdfAugment, CurveSet, beta_cdf, cdf_augment, import_dir, load_tasks, write_benchmark};
+use thaw_data::{
+    Benchmark, BetaCdf, CdfAugment, CurveSet, beta_cdf, cdf_augment, import_dir, load_tasks,
+    write_benchmark,
+};
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -28,7 +31,11 @@ fn data_dir() -> Option<PathBuf> {
 fn taskset_parquet(dir: &std::path::Path) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("taskset.parquet");
-    write_benchmark(&import_dir(Benchmark::TaskSet, &dir.join("taskset")).unwrap(), &path).unwrap();
+    write_benchmark(
+        &import_dir(Benchmark::TaskSet, &dir.join("taskset")).unwrap(),
+        &path,
+    )
+    .unwrap();
     (tmp, path)
 }
 
@@ -39,14 +46,19 @@ fn io_benches(c: &mut Criterion) {
     };
     let mut g = c.benchmark_group("taskset");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
-    let bytes: u64 = std::fs::read_dir(dir.join("taskset")).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+    let bytes: u64 = std::fs::read_dir(dir.join("taskset"))
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
     g.throughput(Throughput::Bytes(bytes));
     g.bench_function("import_json_8_tasks", |b| {
         b.iter(|| black_box(import_dir(Benchmark::TaskSet, &dir.join("taskset")).unwrap()))
     });
     let (_tmp, path) = taskset_parquet(&dir);
     g.throughput(Throughput::Elements(8));
-    g.bench_function("load_parquet_8_tasks", |b| b.iter(|| black_box(load_tasks(&path, None).unwrap())));
+    g.bench_function("load_parquet_8_tasks", |b| {
+        b.iter(|| black_box(load_tasks(&path, None).unwrap()))
+    });
     g.finish();
 }
 
@@ -58,7 +70,13 @@ fn task_curves() -> CurveSet {
     }
     let mut rng = StdRng::seed_from_u64(0);
     let y = (0..50_000).map(|_| rng.random::<f32>().powi(3)).collect();
-    CurveSet { configs: 1000, epochs: 50, n_hps: 8, hps: vec![0.5; 8000], y }
+    CurveSet {
+        configs: 1000,
+        epochs: 50,
+        n_hps: 8,
+        hps: vec![0.5; 8000],
+        y,
+    }
 }
 
 fn cdf_benches(c: &mut Criterion) {
@@ -73,9 +91,19 @@ fn cdf_benches(c: &mut Criterion) {
         b.iter(|| black_box(aug.apply(&curves, &mut rng).unwrap()))
     });
     let warp = BetaCdf::new(2.3, 3.1).unwrap();
-    g.bench_function("augment_task_fixed_warp", |b| b.iter(|| black_box(cdf_augment(&curves, &warp))));
+    g.bench_function("augment_task_fixed_warp", |b| {
+        b.iter(|| black_box(cdf_augment(&curves, &warp)))
+    });
     g.bench_function("exact_statrs", |b| {
-        b.iter(|| black_box(curves.y.iter().map(|&y| beta_cdf(y as f64, 2.3, 3.1) as f32).collect::<Vec<_>>()))
+        b.iter(|| {
+            black_box(
+                curves
+                    .y
+                    .iter()
+                    .map(|&y| beta_cdf(y as f64, 2.3, 3.1) as f32)
+                    .collect::<Vec<_>>(),
+            )
+        })
     });
     g.finish();
 }

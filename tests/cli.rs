@@ -4,11 +4,18 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn thaw(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_thaw")).args(args).current_dir(cwd).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_thaw"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
 }
 
 fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 fn row(lr: &str, valid: &str) -> String {
@@ -20,14 +27,26 @@ fn row(lr: &str, valid: &str) -> String {
 
 fn write_task(dir: &Path, name: &str, rows: &[String]) {
     std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.json")), format!("[{}]", rows.join(","))).unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.json")),
+        format!("[{}]", rows.join(",")),
+    )
+    .unwrap();
 }
 
 #[test]
 fn import_then_summary_from_default_folders() {
     let tmp = tempfile::tempdir().unwrap();
     let raw = tmp.path().join("data/raw/taskset");
-    write_task(&raw, "tiny", &[row("1e-3", "[0.7, 0.5, 0.3]"), row("1e-1", "[0.7, NaN, 2.0]"), row("1e-2", "[0.8, 0.6, 0.4]")]);
+    write_task(
+        &raw,
+        "tiny",
+        &[
+            row("1e-3", "[0.7, 0.5, 0.3]"),
+            row("1e-1", "[0.7, NaN, 2.0]"),
+            row("1e-2", "[0.8, 0.6, 0.4]"),
+        ],
+    );
     let o = thaw(&["data", "import"], tmp.path());
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
@@ -36,7 +55,10 @@ fn import_then_summary_from_default_folders() {
     let o = thaw(&["data", "summary"], tmp.path());
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
-    let line = out.lines().find(|l| l.starts_with("tiny")).expect("a line for the task");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("tiny"))
+        .expect("a line for the task");
     let cells: Vec<&str> = line.split_whitespace().collect();
     // task configs epochs NaN diverged y=0% best median M
     assert_eq!(&cells[1..5], ["3", "2", "1", "0"], "{out}");
@@ -47,22 +69,51 @@ fn import_then_summary_from_default_folders() {
 fn bad_input_exits_non_zero_naming_the_file_and_leaves_outputs_alone() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");
-    write_task(&src, "bad", &[row("1e-3", "[0.7, 0.5]"), row("1e-3", "[0.7, 0.5, 0.1]")]);
+    write_task(
+        &src,
+        "bad",
+        &[row("1e-3", "[0.7, 0.5]"), row("1e-3", "[0.7, 0.5, 0.1]")],
+    );
     let out = tmp.path().join("out.parquet");
     std::fs::write(&out, b"previous contents").unwrap();
-    let o = thaw(&["data", "import", "taskset", "-i", src.to_str().unwrap(), "-o", out.to_str().unwrap()], tmp.path());
+    let o = thaw(
+        &[
+            "data",
+            "import",
+            "taskset",
+            "-i",
+            src.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1));
-    assert!(err.starts_with("error:") && err.contains("bad.json") && err.contains("row 1"), "{err}");
-    assert_eq!(std::fs::read(&out).unwrap(), b"previous contents", "a failed import never touches the output");
-    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 2, "no temp files left behind");
+    assert!(
+        err.starts_with("error:") && err.contains("bad.json") && err.contains("row 1"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        b"previous contents",
+        "a failed import never touches the output"
+    );
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        2,
+        "no temp files left behind"
+    );
 }
 
 #[test]
 fn unknown_benchmark_missing_folders_and_bad_files_are_clear_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let cases: [(&[&str], &str); 4] = [
-        (&["data", "import", "imagenet"], "unknown benchmark `imagenet`"),
+        (
+            &["data", "import", "imagenet"],
+            "unknown benchmark `imagenet`",
+        ),
         (&["data", "import"], "scripts/fetch-data"),
         (&["data", "summary"], "thaw data import"),
         (&["data", "summary", "nothing.parquet"], "nothing.parquet"),
@@ -88,5 +139,9 @@ fn help_teaches_with_examples() {
     let o = thaw(&["data", "summary", "--help"], tmp.path());
     assert!(text(&o).0.contains("1 - loss / M"));
     let o = thaw(&["data", "bogus"], tmp.path());
-    assert_eq!(o.status.code(), Some(2), "usage errors exit with clap's status 2");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "usage errors exit with clap's status 2"
+    );
 }

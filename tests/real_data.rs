@@ -8,7 +8,9 @@ use thaw_data::{Benchmark, import_dir, load_tasks, read_benchmark, write_benchma
 
 /// Reads a TaskSet file without thaw's importer: Python's bare NaN → null.
 fn independent_taskset(path: &std::path::Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(path).unwrap().replace("NaN", "null");
+    let text = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("NaN", "null");
     serde_json::from_str::<Vec<Value>>(&text).unwrap()
 }
 
@@ -22,10 +24,16 @@ fn same(a: f32, b: f32) -> bool {
 
 #[test]
 fn taskset_round_trip_equals_the_source() {
-    let Some(dir) = common::real_data_dir() else { return };
+    let Some(dir) = common::real_data_dir() else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("taskset.parquet");
-    write_benchmark(&import_dir(Benchmark::TaskSet, &dir.join("taskset")).unwrap(), &path).unwrap();
+    write_benchmark(
+        &import_dir(Benchmark::TaskSet, &dir.join("taskset")).unwrap(),
+        &path,
+    )
+    .unwrap();
     let bench = read_benchmark(&path, None).unwrap();
     assert_eq!(bench.tasks.len(), 8);
     assert_eq!(bench.meta.splits, ["valid", "train", "test"]);
@@ -36,21 +44,48 @@ fn taskset_round_trip_equals_the_source() {
         let mut nan_curves = 0;
         for (row, obj) in src.iter().enumerate() {
             for (k, h) in bench.meta.hyperparameters.iter().enumerate() {
-                assert_eq!(raw.hps[row * 8 + k], obj["hp"][&h.name].as_f64().unwrap(), "{} row {row}", raw.name);
+                assert_eq!(
+                    raw.hps[row * 8 + k],
+                    obj["hp"][&h.name].as_f64().unwrap(),
+                    "{} row {row}",
+                    raw.name
+                );
             }
             for split in ["valid", "train", "test"] {
-                let want: Vec<f32> = obj[split]["loss"].as_array().unwrap().iter().map(as_f32).collect();
+                let want: Vec<f32> = obj[split]["loss"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(as_f32)
+                    .collect();
                 let got = raw.curve(split, row).unwrap();
-                assert!(want.iter().zip(got).all(|(a, b)| same(*a, *b)), "{} row {row} {split}", raw.name);
+                assert!(
+                    want.iter().zip(got).all(|(a, b)| same(*a, *b)),
+                    "{} row {row} {split}",
+                    raw.name
+                );
             }
-            nan_curves += usize::from(obj["valid"]["loss"].as_array().unwrap().iter().any(Value::is_null));
+            nan_curves += usize::from(
+                obj["valid"]["loss"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(Value::is_null),
+            );
         }
         // normalisation on real data
         assert_eq!((task.curves.configs, task.curves.epochs), (1000, 50));
-        assert!(task.curves.y.iter().all(|y| (0.0..=1.0).contains(y)), "{}", raw.name);
+        assert!(
+            task.curves.y.iter().all(|y| (0.0..=1.0).contains(y)),
+            "{}",
+            raw.name
+        );
         assert!(task.curves.hps.iter().all(|x| (0.0..=1.0).contains(x)));
         assert_eq!(task.report.nonfinite_curves, nan_curves, "{}", raw.name);
-        assert_eq!(task.report.clamped_hps, 0, "the declared bounds cover the sampled values");
+        assert_eq!(
+            task.report.clamped_hps, 0,
+            "the declared bounds cover the sampled values"
+        );
         for c in 0..1000 {
             let v = raw.curve("valid", c).unwrap();
             for e in 0..50 {
@@ -61,12 +96,17 @@ fn taskset_round_trip_equals_the_source() {
         }
     }
     let total_nan: usize = tasks.iter().map(|t| t.report.nonfinite_curves).sum();
-    assert!(total_nan > 0, "the shared TaskSet files are known to contain NaN curves");
+    assert!(
+        total_nan > 0,
+        "the shared TaskSet files are known to contain NaN curves"
+    );
 }
 
 #[test]
 fn lcbench_round_trip_has_the_published_shape_and_values() {
-    let Some(dir) = common::real_data_dir() else { return };
+    let Some(dir) = common::real_data_dir() else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("lcbench.parquet");
     let imported = import_dir(Benchmark::LcBench, &dir.join("lcbench")).unwrap();
@@ -83,15 +123,26 @@ fn lcbench_round_trip_has_the_published_shape_and_values() {
     assert_eq!(y0[0], 0.7217039465904236_f64 as f32);
     assert_eq!(y0[1], 0.6281891465187073_f64 as f32);
     assert_eq!(y0[51], 0.4156734347343445_f64 as f32);
-    let batch_sizes: Vec<f64> =
-        bench.tasks.iter().flat_map(|t| (0..t.configs()).map(move |r| t.hp_row(r, 7)[0])).collect();
+    let batch_sizes: Vec<f64> = bench
+        .tasks
+        .iter()
+        .flat_map(|t| (0..t.configs()).map(move |r| t.hp_row(r, 7)[0]))
+        .collect();
     let min = batch_sizes.iter().copied().fold(f64::INFINITY, f64::min);
     let max = batch_sizes.iter().copied().fold(0.0, f64::max);
     assert_eq!((min, max), (16.0, 511.0));
     let only = ["car".to_string(), "adult".to_string()];
     let two = load_tasks(&path, Some(&only)).unwrap();
-    assert_eq!(two.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["car", "adult"]);
-    assert!(two.iter().all(|t| t.curves.epochs == 51 && t.curves.y.iter().all(|y| (0.0..=1.0).contains(y))));
-    let e = load_tasks(&path, Some(&["nope".to_string()])).unwrap_err().to_string();
+    assert_eq!(
+        two.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["car", "adult"]
+    );
+    assert!(
+        two.iter()
+            .all(|t| t.curves.epochs == 51 && t.curves.y.iter().all(|y| (0.0..=1.0).contains(y)))
+    );
+    let e = load_tasks(&path, Some(&["nope".to_string()]))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("no task `nope`") && e.contains("adult"), "{e}");
 }

@@ -22,13 +22,24 @@ const EXAMPLES: &str = "\
 Examples:
   scripts/fetch-data                 # raw TaskSet and LCBench files into data/raw/
   thaw data import                   # every benchmark found in data/raw/ -> data/parquet/
-  thaw data summary                  # per-task table of every file in data/parquet/";
+  thaw data summary                  # per-task table of every file in data/parquet/
+  thaw predict                       # the shipped Adam-PFN predicts a held-out task's final values";
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Learning-curve data: import published files to Parquet, summarise them.
     #[command(subcommand)]
     Data(commands::data::DataCommand),
+    /// Load a trained PFN, show it partial curves of a task and predict their final values.
+    ///
+    /// Draws --context observed points (partial curves, prefixes of some configurations)
+    /// from the task, asks the model for the final-epoch distribution of every other
+    /// configuration, and prints the mean log-likelihood (density) and MSE of the true
+    /// final values, then the configurations with the best predicted final value.
+    #[command(
+        after_help = "Examples:\n  thaw predict\n  thaw predict --checkpoint checkpoints/adam-pfn-small --task FixedTextRNNClassification_imdb_patch32_GRU --context 1000"
+    )]
+    Predict(commands::predict::PredictArgs),
 }
 
 /// Parses `args` (the first is the program name) and runs the command, writing
@@ -41,14 +52,23 @@ where
     let cli = Cli::try_parse_from(args)?;
     match cli.command {
         Command::Data(cmd) => commands::data::run(cmd, out),
+        Command::Predict(args) => commands::predict::run(args, out),
     }
 }
 
-/// The binaries' `main`: runs, prints `error: …` with its causes on failure and
-/// exits with status 1 (clap's own status for usage errors, 0 for `--help`).
+/// A binary's entry point: parses the arguments it is given and writes its report.
+pub type Runner = fn(Vec<std::ffi::OsString>, &mut dyn Write) -> anyhow::Result<()>;
+
+/// `thaw`'s `main`: see [`main_for`].
 pub fn main_with_exit_code() -> i32 {
+    main_for(|args, out| run(args, out))
+}
+
+/// A binary's `main`: runs `runner`, prints `error: …` with its causes on failure and
+/// returns status 1 (clap's own status for usage errors, 0 for `--help`).
+pub fn main_for(runner: Runner) -> i32 {
     let mut stdout = std::io::stdout().lock();
-    match run(std::env::args_os(), &mut stdout) {
+    match runner(std::env::args_os().collect(), &mut stdout) {
         Ok(()) => 0,
         Err(e) => match e.downcast_ref::<clap::Error>() {
             Some(clap_err) => {

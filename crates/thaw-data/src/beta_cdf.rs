@@ -65,7 +65,10 @@ impl BetaCdf {
     pub fn new(a: f64, b: f64) -> Result<Self> {
         for (name, v) in [("Beta alpha", a), ("Beta beta", b)] {
             if !(v.is_finite() && v > 0.0) {
-                return Err(DataError::InvalidArgument { name, detail: format!("{v} (must be finite and > 0)") });
+                return Err(DataError::InvalidArgument {
+                    name,
+                    detail: format!("{v} (must be finite and > 0)"),
+                });
             }
         }
         let ln_beta = statrs::function::beta::ln_beta(a, b);
@@ -101,11 +104,16 @@ impl BetaCdf {
         }
         if x <= 0.5 {
             let t = (2.0 * x).sqrt().sqrt();
-            self.left.eval(t).unwrap_or_else(|| beta_cdf(x, self.a, self.b))
+            self.left
+                .eval(t)
+                .unwrap_or_else(|| beta_cdf(x, self.a, self.b))
         } else {
             let z = 1.0 - x;
             let t = (2.0 * z).sqrt().sqrt();
-            1.0 - self.right.eval(t).unwrap_or_else(|| beta_cdf(z, self.b, self.a))
+            1.0 - self
+                .right
+                .eval(t)
+                .unwrap_or_else(|| beta_cdf(z, self.b, self.a))
         }
     }
 
@@ -138,7 +146,8 @@ impl HalfTable {
             .map(|k| {
                 let c = hermite_cell(g[k], g[k + 1], d[k], d[k + 1], h);
                 let mid = x_of((k as f64 + 0.5) * h);
-                let ok = c.iter().all(|v| v.is_finite()) && (cubic(&c, 0.5) - cdf(mid)).abs() <= CELL_TOLERANCE;
+                let ok = c.iter().all(|v| v.is_finite())
+                    && (cubic(&c, 0.5) - cdf(mid)).abs() <= CELL_TOLERANCE;
                 if ok { c } else { [f64::NAN; 4] }
             })
             .collect();
@@ -151,7 +160,11 @@ impl HalfTable {
         let s = t * CELLS as f64;
         let k = (s as usize).min(CELLS - 1);
         let c = &self.cells[k];
-        if c[0].is_nan() { None } else { Some(cubic(c, s - k as f64).clamp(0.0, 1.0)) }
+        if c[0].is_nan() {
+            None
+        } else {
+            Some(cubic(c, s - k as f64).clamp(0.0, 1.0))
+        }
     }
 
     fn exact_cells(&self) -> usize {
@@ -181,7 +194,12 @@ fn hermite_cell(f0: f64, f1: f64, mut d0: f64, mut d1: f64, h: f64) -> [f64; 4] 
         }
     }
     let (m0, m1) = (h * d0, h * d1);
-    [f0, m0, 3.0 * (f1 - f0) - 2.0 * m0 - m1, 2.0 * (f0 - f1) + m0 + m1]
+    [
+        f0,
+        m0,
+        3.0 * (f1 - f0) - 2.0 * m0 - m1,
+        2.0 * (f0 - f1) + m0 + m1,
+    ]
 }
 
 #[cfg(test)]
@@ -191,8 +209,11 @@ mod tests {
     /// I_x(a, b) for integer a, b: a binomial tail, exact up to rounding.
     fn integer_beta_cdf(x: f64, a: u32, b: u32) -> f64 {
         let n = a + b - 1;
-        let choose = |n: u32, k: u32| (1..=k).fold(1.0, |acc, i| acc * (n - k + i) as f64 / i as f64);
-        (a..=n).map(|j| choose(n, j) * x.powi(j as i32) * (1.0 - x).powi((n - j) as i32)).sum()
+        let choose =
+            |n: u32, k: u32| (1..=k).fold(1.0, |acc, i| acc * (n - k + i) as f64 / i as f64);
+        (a..=n)
+            .map(|j| choose(n, j) * x.powi(j as i32) * (1.0 - x).powi((n - j) as i32))
+            .sum()
     }
 
     /// High-precision values (mpmath, 30 digits, `mpmath.betainc(a, b, 0, x, regularized=True)`).
@@ -216,8 +237,15 @@ mod tests {
                     let x = i as f64 / 1000.0 + 0.000_37 * (i % 7) as f64;
                     let x = x.min(1.0);
                     let want = integer_beta_cdf(x, a, b);
-                    assert!((beta_cdf(x, a as f64, b as f64) - want).abs() <= 1e-10, "exact a={a} b={b} x={x}");
-                    assert!((table.eval(x) - want).abs() <= 1e-6, "table a={a} b={b} x={x}: {} vs {want}", table.eval(x));
+                    assert!(
+                        (beta_cdf(x, a as f64, b as f64) - want).abs() <= 1e-10,
+                        "exact a={a} b={b} x={x}"
+                    );
+                    assert!(
+                        (table.eval(x) - want).abs() <= 1e-6,
+                        "table a={a} b={b} x={x}: {} vs {want}",
+                        table.eval(x)
+                    );
                 }
             }
         }
@@ -235,13 +263,25 @@ mod tests {
             let table = BetaCdf::new(a, b).unwrap();
             for i in 0..=4000 {
                 let x = i as f64 / 4000.0;
-                assert!((beta_cdf(x, a, b) - f(x)).abs() <= 1e-9, "exact a={a} b={b} x={x}");
-                assert!((table.eval(x) - f(x)).abs() <= 1e-6, "table a={a} b={b} x={x}");
+                assert!(
+                    (beta_cdf(x, a, b) - f(x)).abs() <= 1e-9,
+                    "exact a={a} b={b} x={x}"
+                );
+                assert!(
+                    (table.eval(x) - f(x)).abs() <= 1e-6,
+                    "table a={a} b={b} x={x}"
+                );
             }
         }
         for (x, a, b, want) in MPMATH {
-            assert!((beta_cdf(x, a, b) - want).abs() <= 1e-9, "exact I_{x}({a},{b})");
-            assert!((BetaCdf::new(a, b).unwrap().eval(x) - want).abs() <= 1e-6, "table I_{x}({a},{b})");
+            assert!(
+                (beta_cdf(x, a, b) - want).abs() <= 1e-9,
+                "exact I_{x}({a},{b})"
+            );
+            assert!(
+                (BetaCdf::new(a, b).unwrap().eval(x) - want).abs() <= 1e-6,
+                "table I_{x}({a},{b})"
+            );
         }
     }
 
@@ -264,7 +304,14 @@ mod tests {
 
     #[test]
     fn no_cell_needs_the_exact_path_for_shapes_of_at_least_one() {
-        for &(a, b) in &[(1.0, 1.0), (1.01, 3.9), (1.5, 1.5), (3.99, 1.001), (2.3, 3.1), (4.0, 4.0)] {
+        for &(a, b) in &[
+            (1.0, 1.0),
+            (1.01, 3.9),
+            (1.5, 1.5),
+            (3.99, 1.001),
+            (2.3, 3.1),
+            (4.0, 4.0),
+        ] {
             assert_eq!(BetaCdf::new(a, b).unwrap().exact_cells(), 0, "a={a} b={b}");
         }
     }

@@ -79,12 +79,18 @@ pub type Result<T, E = DataError> = std::result::Result<T, E>;
 impl DataError {
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { path: path.into(), source }
+        Self::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     /// A malformed-file error on `path`.
     pub fn malformed(path: impl Into<PathBuf>, detail: impl Into<String>) -> Self {
-        Self::Malformed { path: path.into(), detail: detail.into() }
+        Self::Malformed {
+            path: path.into(),
+            detail: detail.into(),
+        }
     }
 
     /// A bad field in row `row` of `path`.
@@ -94,11 +100,24 @@ impl DataError {
         field: impl Into<String>,
         problem: impl Into<String>,
     ) -> Self {
-        Self::Field { path: path.into(), row, field: field.into(), problem: problem.into() }
+        Self::Field {
+            path: path.into(),
+            row,
+            field: field.into(),
+            problem: problem.into(),
+        }
     }
 
     /// A bad column of the Parquet file `path`.
-    pub fn column(path: impl Into<PathBuf>, column: impl Into<String>, problem: impl Into<String>) -> Self {
-        Self::Column { path: path.into(), column: column.into(), problem: problem.into() }
+    pub fn column(
+        path: impl Into<PathBuf>,
+        column: impl Into<String>,
+        problem: impl Into<String>,
+    ) -> Self {
+        Self::Column {
+            path: path.into(),
+            column: column.into(),
+            problem: problem.into(),
+        }
     }
 }

@@ -39,5 +39,9 @@ pub use task::{CleaningReport, CurveSet, Task};
 pub fn load_tasks(path: &Path, only: Option<&[String]>) -> Result<Vec<Task>> {
     let bench = read_benchmark(path, only)?;
     let meta = bench.meta;
-    bench.tasks.into_iter().map(|t| normalise::normalise(&meta, t)).collect()
+    bench
+        .tasks
+        .into_iter()
+        .map(|t| normalise::normalise(&meta, t))
+        .collect()
 }

@@ -12,34 +12,51 @@ pub const DIVERGED_FACTOR: f64 = 10.0;
 
 /// Normalises one raw task of the benchmark described by `meta`.
 pub fn normalise(meta: &BenchmarkMeta, raw: RawTask) -> Result<Task> {
-    let task_err = |detail: String| DataError::Task { task: raw.name.clone(), detail };
+    let task_err = |detail: String| DataError::Task {
+        task: raw.name.clone(),
+        detail,
+    };
     if !meta.minimize {
         return Err(task_err(format!(
             "metric `{}` is maximised; thaw's normalisation handles minimised losses only",
             meta.metric
         )));
     }
-    let valid = raw.curves.get("valid").ok_or_else(|| task_err("no `valid` curves".into()))?;
+    let valid = raw
+        .curves
+        .get("valid")
+        .ok_or_else(|| task_err("no `valid` curves".into()))?;
     let points = raw.points;
     let skip = usize::from(meta.initial_point);
     if points <= skip {
-        return Err(task_err(format!("curves of {points} points leave no epoch after the initial point")));
+        return Err(task_err(format!(
+            "curves of {points} points leave no epoch after the initial point"
+        )));
     }
     let configs = raw.configs();
-    let mut initial: Vec<f64> =
-        (0..configs).map(|c| valid[c * points] as f64).filter(|v| v.is_finite()).collect();
-    let m = median(&mut initial).ok_or_else(|| task_err("no finite initial validation loss".into()))?;
+    let mut initial: Vec<f64> = (0..configs)
+        .map(|c| valid[c * points] as f64)
+        .filter(|v| v.is_finite())
+        .collect();
+    let m =
+        median(&mut initial).ok_or_else(|| task_err("no finite initial validation loss".into()))?;
     if m <= 0.0 {
-        return Err(task_err(format!("median initial loss is {m}; it must be positive to normalise")));
+        return Err(task_err(format!(
+            "median initial loss is {m}; it must be positive to normalise"
+        )));
     }
     let epochs = points - skip;
-    let mut report = CleaningReport { reference_loss: m, ..Default::default() };
+    let mut report = CleaningReport {
+        reference_loss: m,
+        ..Default::default()
+    };
     let mut y = Vec::with_capacity(configs * epochs);
     for c in 0..configs {
         let curve = &valid[c * points..(c + 1) * points];
         let nonfinite = curve.iter().any(|v| !v.is_finite());
         report.nonfinite_curves += usize::from(nonfinite);
-        report.diverged_curves += usize::from(!nonfinite && curve.iter().any(|&v| v as f64 > DIVERGED_FACTOR * m));
+        report.diverged_curves +=
+            usize::from(!nonfinite && curve.iter().any(|&v| v as f64 > DIVERGED_FACTOR * m));
         for &v in &curve[skip..] {
             let v = v as f64;
             let loss = if !v.is_finite() {
@@ -71,8 +88,18 @@ pub fn normalise(meta: &BenchmarkMeta, raw: RawTask) -> Result<Task> {
     Ok(Task {
         name: raw.name.clone(),
         benchmark: meta.benchmark.clone(),
-        hp_names: meta.hyperparameters.iter().map(|h| h.name.clone()).collect(),
-        curves: CurveSet { configs, epochs, n_hps, hps, y },
+        hp_names: meta
+            .hyperparameters
+            .iter()
+            .map(|h| h.name.clone())
+            .collect(),
+        curves: CurveSet {
+            configs,
+            epochs,
+            n_hps,
+            hps,
+            y,
+        },
         raw,
         report,
     })
@@ -85,5 +112,9 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
     }
     values.sort_by(f64::total_cmp);
     let n = values.len();
-    Some(if n % 2 == 1 { values[n / 2] } else { 0.5 * (values[n / 2 - 1] + values[n / 2]) })
+    Some(if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        0.5 * (values[n / 2 - 1] + values[n / 2])
+    })
 }

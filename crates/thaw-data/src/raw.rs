@@ -28,7 +28,9 @@ impl RawTask {
 
     /// The raw curve of split `split` for row `row`, if the split exists.
     pub fn curve(&self, split: &str, row: usize) -> Option<&[f32]> {
-        self.curves.get(split).map(|c| &c[row * self.points..(row + 1) * self.points])
+        self.curves
+            .get(split)
+            .map(|c| &c[row * self.points..(row + 1) * self.points])
     }
 
     /// The raw hyperparameters of row `row`.

@@ -34,7 +34,13 @@ pub struct HyperParameter {
 impl HyperParameter {
     /// A hyperparameter with the given bounds and scale (not an integer).
     pub fn new(name: &str, low: f64, high: f64, scale: Scale) -> Self {
-        Self { name: name.to_string(), low, high, scale, integer: false }
+        Self {
+            name: name.to_string(),
+            low,
+            high,
+            scale,
+            integer: false,
+        }
     }
 
     /// The same hyperparameter, marked integer-valued.
@@ -127,21 +133,51 @@ mod tests {
         let b1 = HyperParameter::new("beta1", 0.0, 1.0 - 1e-4, Scale::Log1m);
         assert!(b1.encode(0.0).abs() < 1e-12);
         assert!((b1.encode(1.0 - 1e-4) - 1.0).abs() < 1e-9);
-        assert!((b1.encode(0.99) - 0.5).abs() < 1e-9, "1-0.99 = 1e-2 is the log-midpoint of [1e-4, 1]");
-        assert!(b1.encode(0.9) < b1.encode(0.99), "encoding increases with beta");
+        assert!(
+            (b1.encode(0.99) - 0.5).abs() < 1e-9,
+            "1-0.99 = 1e-2 is the log-midpoint of [1e-4, 1]"
+        );
+        assert!(
+            b1.encode(0.9) < b1.encode(0.99),
+            "encoding increases with beta"
+        );
         for h in [&lr, &b1] {
             for u in [0.0, 0.1, 0.5, 0.77, 1.0] {
-                assert!((h.encode(h.decode(u)) - u).abs() < 1e-9, "{} at {u}", h.name);
+                assert!(
+                    (h.encode(h.decode(u)) - u).abs() < 1e-9,
+                    "{} at {u}",
+                    h.name
+                );
             }
         }
     }
 
     #[test]
     fn validate_rejects_bounds_that_do_not_fit_the_scale() {
-        assert!(HyperParameter::new("x", 0.0, 1.0, Scale::Log).validate().is_err());
-        assert!(HyperParameter::new("x", 0.0, 1.0, Scale::Log1m).validate().is_err());
-        assert!(HyperParameter::new("x", 2.0, 1.0, Scale::Linear).validate().is_err());
-        assert!(HyperParameter::new("x", 0.0, f64::INFINITY, Scale::Linear).validate().is_err());
-        assert!(HyperParameter::new("x", 0.0, 0.999, Scale::Log1m).validate().is_ok());
+        assert!(
+            HyperParameter::new("x", 0.0, 1.0, Scale::Log)
+                .validate()
+                .is_err()
+        );
+        assert!(
+            HyperParameter::new("x", 0.0, 1.0, Scale::Log1m)
+                .validate()
+                .is_err()
+        );
+        assert!(
+            HyperParameter::new("x", 2.0, 1.0, Scale::Linear)
+                .validate()
+                .is_err()
+        );
+        assert!(
+            HyperParameter::new("x", 0.0, f64::INFINITY, Scale::Linear)
+                .validate()
+                .is_err()
+        );
+        assert!(
+            HyperParameter::new("x", 0.0, 0.999, Scale::Log1m)
+                .validate()
+                .is_ok()
+        );
     }
 }

@@ -52,7 +52,15 @@ pub fn format_table(rows: &[TaskSummary]) -> String {
     let width = rows.iter().map(|r| r.task.len()).max().unwrap_or(4).max(4);
     let mut out = format!(
         "{:<width$}  {:>7}  {:>6}  {:>9}  {:>8}  {:>7}  {:>10}  {:>10}  {:>9}\n",
-        "task", "configs", "epochs", "NaN curv.", "diverged", "y=0 %", "best final", "med. final", "M (loss)"
+        "task",
+        "configs",
+        "epochs",
+        "NaN curv.",
+        "diverged",
+        "y=0 %",
+        "best final",
+        "med. final",
+        "M (loss)"
     );
     for r in rows {
         out.push_str(&format!(

@@ -37,7 +37,9 @@ impl CurveSet {
 
     /// The last value of every curve.
     pub fn final_y(&self) -> Vec<f32> {
-        (0..self.configs).map(|c| self.y_at(c, self.epochs - 1)).collect()
+        (0..self.configs)
+            .map(|c| self.y_at(c, self.epochs - 1))
+            .collect()
     }
 
     /// Whether two curve sets have the same shape (configs, epochs, hps).

@@ -21,14 +21,23 @@ fn random_curves(rng: &mut StdRng, configs: usize, epochs: usize, n_hps: usize) 
         }
     }
     let hps = (0..configs * n_hps).map(|_| rng.random()).collect();
-    CurveSet { configs, epochs, n_hps, hps, y }
+    CurveSet {
+        configs,
+        epochs,
+        n_hps,
+        hps,
+        y,
+    }
 }
 
 #[test]
 fn cdf_augment_stays_in_unit_interval_is_monotone_and_keeps_rankings() {
     let mut rng = StdRng::seed_from_u64(7);
     for form in [BetaForm::Mode, BetaForm::Mean] {
-        let aug = CdfAugment { form, ..Default::default() };
+        let aug = CdfAugment {
+            form,
+            ..Default::default()
+        };
         for _ in 0..40 {
             let curves = random_curves(&mut rng, 60, 12, 3);
             let warp = aug.sample(&mut rng).unwrap();
@@ -36,10 +45,20 @@ fn cdf_augment_stays_in_unit_interval_is_monotone_and_keeps_rankings() {
             assert_eq!(out.hps, curves.hps);
             assert!(out.y.iter().all(|y| (0.0..=1.0).contains(y)), "{form:?}");
             // monotone in y over all values of the task
-            let mut pairs: Vec<(f32, f32)> = curves.y.iter().copied().zip(out.y.iter().copied()).collect();
+            let mut pairs: Vec<(f32, f32)> = curves
+                .y
+                .iter()
+                .copied()
+                .zip(out.y.iter().copied())
+                .collect();
             pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
             for w in pairs.windows(2) {
-                assert!(w[0].1 <= w[1].1, "{form:?} a={} b={}: {w:?}", warp.alpha(), warp.beta());
+                assert!(
+                    w[0].1 <= w[1].1,
+                    "{form:?} a={} b={}: {w:?}",
+                    warp.alpha(),
+                    warp.beta()
+                );
             }
             // ranking of configurations at every epoch: strict order never reverses, ties stay ties
             for e in 0..curves.epochs {
@@ -85,7 +104,10 @@ fn cdf_augment_changes_hardness_and_is_seeded() {
     assert_eq!(a, b);
     assert_ne!(a.y, c.y);
     assert_ne!(a.y, curves.y, "a random warp is not the identity");
-    assert!(BetaForm::Mode.shapes(0.5, 1.5).is_err(), "mode form needs kappa >= 2");
+    assert!(
+        BetaForm::Mode.shapes(0.5, 1.5).is_err(),
+        "mode form needs kappa >= 2"
+    );
 }
 
 fn grid_tasks(rng: &mut StdRng, n: usize) -> Vec<CurveSet> {
@@ -130,27 +152,63 @@ fn task_and_config_mixup_are_convex_combinations_of_their_sources() {
         }
     }
     assert_eq!(plan.apply(&tasks).unwrap(), step2);
-    assert!(plan.task_lambda.iter().chain(&plan.config_lambda).all(|l| (0.0..=1.0).contains(l)));
+    assert!(
+        plan.task_lambda
+            .iter()
+            .chain(&plan.config_lambda)
+            .all(|l| (0.0..=1.0).contains(l))
+    );
 }
 
 #[test]
 fn mixup_keeps_shapes_is_seeded_and_rejects_mismatched_grids() {
     let mut rng = StdRng::seed_from_u64(2);
     let tasks = grid_tasks(&mut rng, 3);
-    let a = mixup(&tasks, MixupConfig::default(), &mut StdRng::seed_from_u64(9)).unwrap();
-    let b = mixup(&tasks, MixupConfig::default(), &mut StdRng::seed_from_u64(9)).unwrap();
-    let c = mixup(&tasks, MixupConfig::default(), &mut StdRng::seed_from_u64(10)).unwrap();
+    let a = mixup(
+        &tasks,
+        MixupConfig::default(),
+        &mut StdRng::seed_from_u64(9),
+    )
+    .unwrap();
+    let b = mixup(
+        &tasks,
+        MixupConfig::default(),
+        &mut StdRng::seed_from_u64(9),
+    )
+    .unwrap();
+    let c = mixup(
+        &tasks,
+        MixupConfig::default(),
+        &mut StdRng::seed_from_u64(10),
+    )
+    .unwrap();
     assert_eq!(a, b);
     assert_ne!(a, c);
     assert_eq!(a.len(), 3);
     assert!(a.iter().zip(&tasks).all(|(x, y)| x.same_shape(y)));
-    assert!(a.windows(2).all(|w| w[0].hps == w[1].hps), "mixed tasks still share one grid");
+    assert!(
+        a.windows(2).all(|w| w[0].hps == w[1].hps),
+        "mixed tasks still share one grid"
+    );
 
     let mut other = tasks.clone();
     other[1].hps[0] = 0.123;
-    assert!(mixup(&other, MixupConfig::default(), &mut rng).unwrap_err().to_string().contains("grid"));
+    assert!(
+        mixup(&other, MixupConfig::default(), &mut rng)
+            .unwrap_err()
+            .to_string()
+            .contains("grid")
+    );
     other[1] = random_curves(&mut rng, 10, 8, 4);
-    assert!(mixup(&other, MixupConfig::default(), &mut rng).unwrap_err().to_string().contains("shapes"));
-    let bad = MixupConfig { task_alpha: 0.0, ..Default::default() };
+    assert!(
+        mixup(&other, MixupConfig::default(), &mut rng)
+            .unwrap_err()
+            .to_string()
+            .contains("shapes")
+    );
+    let bad = MixupConfig {
+        task_alpha: 0.0,
+        ..Default::default()
+    };
     assert!(mixup(&tasks, bad, &mut rng).is_err());
 }

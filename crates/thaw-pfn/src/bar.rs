@@ -19,7 +19,9 @@ impl BarDistribution {
         let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
         let exps: Vec<f64> = logits.iter().map(|&l| (l as f64 - max).exp()).collect();
         let sum: f64 = exps.iter().sum();
-        Some(Self { probs: exps.into_iter().map(|e| e / sum).collect() })
+        Some(Self {
+            probs: exps.into_iter().map(|e| e / sum).collect(),
+        })
     }
 
     /// From bin probabilities (non-negative, renormalised to sum 1).
@@ -29,7 +31,9 @@ impl BarDistribution {
         if probs.is_empty() || probs.iter().any(|p| !p.is_finite() || *p < 0.0) || !(sum > 0.0) {
             return None;
         }
-        Some(Self { probs: probs.iter().map(|p| p / sum).collect() })
+        Some(Self {
+            probs: probs.iter().map(|p| p / sum).collect(),
+        })
     }
 
     /// Number of bins.
@@ -54,7 +58,9 @@ impl BarDistribution {
 
     /// The bin holding `y` (y = 1 belongs to the last bin); `None` outside [0, 1].
     pub fn bin_of(&self, y: f64) -> Option<usize> {
-        (0.0..=1.0).contains(&y).then(|| ((y * self.bins() as f64) as usize).min(self.bins() - 1))
+        (0.0..=1.0)
+            .contains(&y)
+            .then(|| ((y * self.bins() as f64) as usize).min(self.bins() - 1))
     }
 
     /// ln density at `y` (−∞ outside [0, 1] or in an empty bin); at most ln n.
@@ -83,7 +89,11 @@ impl BarDistribution {
 
     /// Mean Σ p_b m_b (bin midpoints).
     pub fn mean(&self) -> f64 {
-        self.probs.iter().enumerate().map(|(b, p)| p * (b as f64 + 0.5) * self.width()).sum()
+        self.probs
+            .iter()
+            .enumerate()
+            .map(|(b, p)| p * (b as f64 + 0.5) * self.width())
+            .sum()
     }
 
     /// Variance E[Y²] − mean², with E[Y²] = Σ p_b (l² + l r + r²) / 3.
@@ -115,7 +125,9 @@ impl BarDistribution {
     /// Probability of improvement P(Y > f) = Σ p_b (1 − clamp((f − l_b)/w, 0, 1)).
     pub fn pi(&self, f: f64) -> f64 {
         let w = self.width();
-        (0..self.bins()).map(|b| self.probs[b] * (1.0 - ((f - self.edges(b).0) / w).clamp(0.0, 1.0))).sum()
+        (0..self.bins())
+            .map(|b| self.probs[b] * (1.0 - ((f - self.edges(b).0) / w).clamp(0.0, 1.0)))
+            .sum()
     }
 
     /// Expected improvement E[max(Y − f, 0)] = Σ p_b [(r² − c²)/2 − f (r − c)] / w,
@@ -148,8 +160,15 @@ mod tests {
 
     /// A deterministic, lumpy distribution over `n` bins with some empty bins.
     fn lumpy(n: usize) -> BarDistribution {
-        let probs: Vec<f64> =
-            (0..n).map(|b| if b % 7 == 3 { 0.0 } else { 1.0 + ((b * 37) % 11) as f64 + (b as f64 / 40.0).sin() }).collect();
+        let probs: Vec<f64> = (0..n)
+            .map(|b| {
+                if b % 7 == 3 {
+                    0.0
+                } else {
+                    1.0 + ((b * 37) % 11) as f64 + (b as f64 / 40.0).sin()
+                }
+            })
+            .collect();
         BarDistribution::from_probs(&probs).unwrap()
     }
 
@@ -157,7 +176,10 @@ mod tests {
     fn integrate(d: &BarDistribution, g: impl Fn(f64) -> f64) -> f64 {
         let steps = d.bins() * 64;
         let h = 1.0 / steps as f64;
-        (0..steps).map(|i| (i as f64 + 0.5) * h).map(|y| g(y) * d.log_density(y).exp() * h).sum()
+        (0..steps)
+            .map(|i| (i as f64 + 0.5) * h)
+            .map(|y| g(y) * d.log_density(y).exp() * h)
+            .sum()
     }
 
     #[test]
@@ -168,9 +190,15 @@ mod tests {
             assert!(d.log_density(0.3) <= (n as f64).ln() + 1e-12);
         }
         let uniform = BarDistribution::from_logits(&[0.0; 1000]).unwrap();
-        assert!(uniform.log_density(0.123).abs() < 1e-12, "uniform density on [0, 1] has log-likelihood 0");
+        assert!(
+            uniform.log_density(0.123).abs() < 1e-12,
+            "uniform density on [0, 1] has log-likelihood 0"
+        );
         assert_eq!(uniform.log_density(1.5), f64::NEG_INFINITY);
-        assert!(uniform.log_density(1.0).is_finite(), "y = 1 lies in the last bin");
+        assert!(
+            uniform.log_density(1.0).is_finite(),
+            "y = 1 lies in the last bin"
+        );
     }
 
     #[test]
@@ -211,9 +239,20 @@ mod tests {
         for f in [-0.2, 0.0, 0.0137, 0.25, 0.5, 0.777, 0.99, 1.0, 1.3] {
             let pi = integrate(&d, |y| if y > f { 1.0 } else { 0.0 });
             let ei = integrate(&d, |y| (y - f).max(0.0));
-            assert!((d.pi(f) - pi).abs() <= step_error, "PI at {f}: {} vs {pi}", d.pi(f));
-            assert!((d.ei(f) - ei).abs() < 1e-6, "EI at {f}: {} vs {ei}", d.ei(f));
-            assert!((d.pi(f) - (1.0 - d.cdf(f))).abs() < 1e-12, "PI = 1 − CDF at {f}");
+            assert!(
+                (d.pi(f) - pi).abs() <= step_error,
+                "PI at {f}: {} vs {pi}",
+                d.pi(f)
+            );
+            assert!(
+                (d.ei(f) - ei).abs() < 1e-6,
+                "EI at {f}: {} vs {ei}",
+                d.ei(f)
+            );
+            assert!(
+                (d.pi(f) - (1.0 - d.cdf(f))).abs() < 1e-12,
+                "PI = 1 − CDF at {f}"
+            );
         }
         assert!((d.ei(0.0) - d.mean()).abs() < 1e-12, "EI at 0 is the mean");
     }
@@ -224,8 +263,14 @@ mod tests {
         assert!(BarDistribution::from_logits(&[0.0, f32::NAN]).is_none());
         assert!(BarDistribution::from_probs(&[0.0, 0.0]).is_none());
         assert!(BarDistribution::from_probs(&[0.5, -0.1]).is_none());
-        assert!(lumpy(10).cdf(f64::NAN).is_nan(), "NaN is answered, not a panic");
+        assert!(
+            lumpy(10).cdf(f64::NAN).is_nan(),
+            "NaN is answered, not a panic"
+        );
         let d = BarDistribution::from_logits(&[1000.0, -1000.0]).unwrap();
-        assert!((d.probs()[0] - 1.0).abs() < 1e-12, "softmax is stable for large logits");
+        assert!(
+            (d.probs()[0] - 1.0).abs() < 1e-12,
+            "softmax is stable for large logits"
+        );
     }
 }

@@ -1,9 +1,28 @@
 //! # thaw-pfn — the PFN surrogate
 //!
-//! So far: [`BarDistribution`], the PFN's output distribution over [0, 1]
-//! (reference §1). The burn model, training loop, checkpoints and the
-//! `Surrogate` inference API come next.
+//! - [`PfnConfig`]: architecture and presets (`tiny`, `small`, `paper`).
+//! - [`model::Pfn`]: the burn model (reference §1): token embedding, post-LN encoder
+//!   whose attention takes keys/values from context tokens only (the PFN mask), and a
+//!   decoder to bar-distribution logits.
+//! - [`BarDistribution`]: the output distribution over [0, 1].
+//! - [`train`]: AdamW, warm-up + cosine, global gradient clipping, validation,
+//!   atomic checkpoints and exact `--resume`.
+//! - [`Surrogate`]: load a checkpoint directory and predict.
+//!
+//! Library code is backend-agnostic: tensors live on a [`burn::tensor::Device`] chosen at
+//! run time ([`device::select`]); which backends exist is a build-time feature.
 
 pub mod bar;
+pub mod checkpoint;
+
+pub mod config;
+pub mod device;
+pub mod error;
+pub mod model;
+pub mod surrogate;
+pub mod train;
 
 pub use bar::BarDistribution;
+pub use config::PfnConfig;
+pub use error::{PfnError, Result};
+pub use surrogate::{Observation, Predictive, Query, Surrogate};

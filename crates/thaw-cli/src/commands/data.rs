@@ -19,14 +19,18 @@ pub enum DataCommand {
     /// Without arguments, imports every benchmark that has a folder under
     /// data/raw/ (taskset: *.json, lcbench: *.npz) into data/parquet/<benchmark>.parquet.
     /// Files are written atomically: a failed import never leaves a partial file.
-    #[command(after_help = "Examples:\n  thaw data import\n  thaw data import taskset --input ../shared/data/taskset --output /tmp/taskset.parquet")]
+    #[command(
+        after_help = "Examples:\n  thaw data import\n  thaw data import taskset --input ../shared/data/taskset --output /tmp/taskset.parquet"
+    )]
     Import(ImportArgs),
     /// Print a per-task table: configs, epochs, NaN and diverged curves, best and median final y.
     ///
     /// y is the normalised validation value (1 - loss / M, clipped to [0, 1], higher is
     /// better; M = median initial loss of the task). Without files, summarises every
     /// *.parquet in data/parquet/.
-    #[command(after_help = "Examples:\n  thaw data summary\n  thaw data summary data/parquet/lcbench.parquet --task adult --task car")]
+    #[command(
+        after_help = "Examples:\n  thaw data summary\n  thaw data summary data/parquet/lcbench.parquet --task adult --task car"
+    )]
     Summary(SummaryArgs),
 }
 
@@ -65,7 +69,10 @@ fn import(args: ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let jobs: Vec<(Benchmark, PathBuf, PathBuf)> = match &args.benchmark {
         Some(name) => {
             let b: Benchmark = name.parse()?;
-            let input = args.input.clone().unwrap_or_else(|| raw_dir().join(b.name()));
+            let input = args
+                .input
+                .clone()
+                .unwrap_or_else(|| raw_dir().join(b.name()));
             let output = args.output.clone().unwrap_or_else(|| default_output(b));
             vec![(b, input, output)]
         }
@@ -118,7 +125,10 @@ fn summary(args: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             .collect();
         files.sort();
         if files.is_empty() {
-            bail!("no *.parquet files in {} (run `thaw data import` first)", dir.display());
+            bail!(
+                "no *.parquet files in {} (run `thaw data import` first)",
+                dir.display()
+            );
         }
         files
     } else {
@@ -126,7 +136,8 @@ fn summary(args: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     };
     let only = (!args.tasks.is_empty()).then_some(args.tasks.as_slice());
     for file in files {
-        let tasks = load_tasks(&file, only).with_context(|| format!("loading {}", file.display()))?;
+        let tasks =
+            load_tasks(&file, only).with_context(|| format!("loading {}", file.display()))?;
         let rows: Vec<TaskSummary> = tasks.iter().map(TaskSummary::of).collect();
         let bench = tasks.first().map(|t| t.benchmark.as_str()).unwrap_or("?");
         writeln!(out, "{} ({bench}, {} tasks)\n", file.display(), tasks.len())?;

@@ -1,3 +1,7 @@
-//! One module per subcommand group.
+//! One module per subcommand group or binary.
 
 pub mod data;
+pub mod predict;
+pub mod progress;
+pub mod task_select;
+pub mod train_pfn;

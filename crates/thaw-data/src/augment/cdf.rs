@@ -28,7 +28,10 @@ impl BetaForm {
     /// The shape parameters (α, β) for location `mu` ∈ [0, 1] and concentration `kappa`.
     pub fn shapes(self, mu: f64, kappa: f64) -> Result<(f64, f64)> {
         if !(0.0..=1.0).contains(&mu) {
-            return Err(DataError::InvalidArgument { name: "CDF-augment mu", detail: format!("{mu} (must be in [0, 1])") });
+            return Err(DataError::InvalidArgument {
+                name: "CDF-augment mu",
+                detail: format!("{mu} (must be in [0, 1])"),
+            });
         }
         match self {
             BetaForm::Mode if kappa >= 2.0 && kappa.is_finite() => {
@@ -63,7 +66,11 @@ pub struct CdfAugment {
 
 impl Default for CdfAugment {
     fn default() -> Self {
-        Self { form: BetaForm::Mode, mu: (0.0, 1.0), kappa: (2.0, 5.0) }
+        Self {
+            form: BetaForm::Mode,
+            mu: (0.0, 1.0),
+            kappa: (2.0, 5.0),
+        }
     }
 }
 

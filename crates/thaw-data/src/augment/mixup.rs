@@ -7,8 +7,8 @@
 //!
 //! The random draws are a [`MixupPlan`], applied by a pure function.
 
-use rand::seq::SliceRandom;
 use rand::Rng;
+use rand::seq::SliceRandom;
 use rand_distr::{Beta, Distribution};
 
 use crate::error::{DataError, Result};
@@ -25,7 +25,10 @@ pub struct MixupConfig {
 
 impl Default for MixupConfig {
     fn default() -> Self {
-        Self { task_alpha: 1.0, config_alpha: 1.0 }
+        Self {
+            task_alpha: 1.0,
+            config_alpha: 1.0,
+        }
     }
 }
 
@@ -44,18 +47,34 @@ pub struct MixupPlan {
 
 impl MixupPlan {
     /// Draws a plan for `tasks` tasks of `configs` configurations.
-    pub fn draw<R: Rng + ?Sized>(tasks: usize, configs: usize, cfg: MixupConfig, rng: &mut R) -> Result<Self> {
+    pub fn draw<R: Rng + ?Sized>(
+        tasks: usize,
+        configs: usize,
+        cfg: MixupConfig,
+        rng: &mut R,
+    ) -> Result<Self> {
         let beta = |a: f64, name: &'static str| {
-            Beta::new(a, a).map_err(|e| DataError::InvalidArgument { name, detail: format!("{a}: {e}") })
+            Beta::new(a, a).map_err(|e| DataError::InvalidArgument {
+                name,
+                detail: format!("{a}: {e}"),
+            })
         };
-        let (bt, bc) = (beta(cfg.task_alpha, "mixup task alpha")?, beta(cfg.config_alpha, "mixup config alpha")?);
+        let (bt, bc) = (
+            beta(cfg.task_alpha, "mixup task alpha")?,
+            beta(cfg.config_alpha, "mixup config alpha")?,
+        );
         let mut task_perm: Vec<usize> = (0..tasks).collect();
         task_perm.shuffle(rng);
         let task_lambda = (0..tasks).map(|_| bt.sample(rng)).collect();
         let mut config_perm: Vec<usize> = (0..configs).collect();
         config_perm.shuffle(rng);
         let config_lambda = (0..configs).map(|_| bc.sample(rng)).collect();
-        Ok(Self { task_perm, task_lambda, config_perm, config_lambda })
+        Ok(Self {
+            task_perm,
+            task_lambda,
+            config_perm,
+            config_lambda,
+        })
     }
 
     /// Task mixup only (step 1).
@@ -84,10 +103,16 @@ impl MixupPlan {
                 let mut out = t.clone();
                 for j in 0..t.configs {
                     let (l, s) = (self.config_lambda[j] as f32, self.config_perm[j]);
-                    for (k, x) in out.hps[j * t.n_hps..(j + 1) * t.n_hps].iter_mut().enumerate() {
+                    for (k, x) in out.hps[j * t.n_hps..(j + 1) * t.n_hps]
+                        .iter_mut()
+                        .enumerate()
+                    {
                         *x = mix(l, t.hps[j * t.n_hps + k], t.hps[s * t.n_hps + k]);
                     }
-                    for (e, y) in out.y[j * t.epochs..(j + 1) * t.epochs].iter_mut().enumerate() {
+                    for (e, y) in out.y[j * t.epochs..(j + 1) * t.epochs]
+                        .iter_mut()
+                        .enumerate()
+                    {
                         *y = mix(l, t.y_at(j, e), t.y_at(s, e));
                     }
                 }
@@ -103,8 +128,15 @@ impl MixupPlan {
 }
 
 /// Draws a fresh plan and applies it: one mixed copy of every task.
-pub fn mixup<R: Rng + ?Sized>(tasks: &[CurveSet], cfg: MixupConfig, rng: &mut R) -> Result<Vec<CurveSet>> {
-    let first = tasks.first().ok_or(DataError::InvalidArgument { name: "mixup tasks", detail: "no tasks given".into() })?;
+pub fn mixup<R: Rng + ?Sized>(
+    tasks: &[CurveSet],
+    cfg: MixupConfig,
+    rng: &mut R,
+) -> Result<Vec<CurveSet>> {
+    let first = tasks.first().ok_or(DataError::InvalidArgument {
+        name: "mixup tasks",
+        detail: "no tasks given".into(),
+    })?;
     MixupPlan::draw(tasks.len(), first.configs, cfg, rng)?.apply(tasks)
 }
 
@@ -115,8 +147,15 @@ fn mix(l: f32, a: f32, b: f32) -> f32 {
 }
 
 fn check_grid(tasks: &[CurveSet], plan: &MixupPlan) -> Result<()> {
-    let bad = |detail: String| Err(DataError::InvalidArgument { name: "mixup tasks", detail });
-    let Some(first) = tasks.first() else { return bad("no tasks given".into()) };
+    let bad = |detail: String| {
+        Err(DataError::InvalidArgument {
+            name: "mixup tasks",
+            detail,
+        })
+    };
+    let Some(first) = tasks.first() else {
+        return bad("no tasks given".into());
+    };
     if plan.task_perm.len() != tasks.len() || plan.config_perm.len() != first.configs {
         return bad("the plan was drawn for a different number of tasks or configurations".into());
     }
@@ -128,7 +167,9 @@ fn check_grid(tasks: &[CurveSet], plan: &MixupPlan) -> Result<()> {
             ));
         }
         if t.hps != first.hps {
-            return bad("tasks do not share one configuration grid (their hyperparameters differ)".into());
+            return bad(
+                "tasks do not share one configuration grid (their hyperparameters differ)".into(),
+            );
         }
     }
     Ok(())

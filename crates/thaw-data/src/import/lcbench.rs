@@ -33,7 +33,9 @@ pub fn meta() -> BenchmarkMeta {
         initial_point: true,
         hyperparameters: search_space(),
         splits: vec!["valid".into()],
-        source: "LCBench (automl, Apache-2.0) via jandylin/Latent-Kronecker-GPs data/LCBench @ fb78f31".into(),
+        source:
+            "LCBench (automl, Apache-2.0) via jandylin/Latent-Kronecker-GPs data/LCBench @ fb78f31"
+                .into(),
     }
 }
 
@@ -43,21 +45,38 @@ pub fn read_task(path: &Path) -> Result<RawTask> {
     let y = read_npz_array(path, "Y")?;
     let space = search_space();
     if x.cols != space.len() {
-        return Err(DataError::malformed(path, format!("array `X` has {} columns, expected {}", x.cols, space.len())));
+        return Err(DataError::malformed(
+            path,
+            format!("array `X` has {} columns, expected {}", x.cols, space.len()),
+        ));
     }
     if x.rows != y.rows {
-        return Err(DataError::malformed(path, format!("`X` has {} rows but `Y` has {}", x.rows, y.rows)));
+        return Err(DataError::malformed(
+            path,
+            format!("`X` has {} rows but `Y` has {}", x.rows, y.rows),
+        ));
     }
     if x.rows == 0 {
-        return Err(DataError::NoData { path: path.into(), what: "no configurations".into() });
+        return Err(DataError::NoData {
+            path: path.into(),
+            what: "no configurations".into(),
+        });
     }
     if y.cols < 2 {
-        return Err(DataError::malformed(path, "array `Y`: a curve needs at least 2 points"));
+        return Err(DataError::malformed(
+            path,
+            "array `Y`: a curve needs at least 2 points",
+        ));
     }
     for (k, v) in x.data.iter().enumerate() {
         if !v.is_finite() {
             let (row, col) = (k / x.cols, k % x.cols);
-            return Err(DataError::field(path, row, &space[col].name, format!("non-finite hyperparameter ({v})")));
+            return Err(DataError::field(
+                path,
+                row,
+                &space[col].name,
+                format!("non-finite hyperparameter ({v})"),
+            ));
         }
     }
     Ok(RawTask {
@@ -65,6 +84,9 @@ pub fn read_task(path: &Path) -> Result<RawTask> {
         config_ids: (0..x.rows as u32).collect(),
         hps: x.data,
         points: y.cols,
-        curves: BTreeMap::from([("valid".to_string(), y.data.iter().map(|&v| v as f32).collect())]),
+        curves: BTreeMap::from([(
+            "valid".to_string(),
+            y.data.iter().map(|&v| v as f32).collect(),
+        )]),
     })
 }

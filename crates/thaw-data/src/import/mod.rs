@@ -73,7 +73,11 @@ pub fn source_files(benchmark: Benchmark, dir: &Path) -> Result<Vec<PathBuf>> {
     if files.is_empty() {
         return Err(DataError::NoData {
             path: dir.into(),
-            what: format!("no *.{} files of benchmark {}", benchmark.extension(), benchmark.name()),
+            what: format!(
+                "no *.{} files of benchmark {}",
+                benchmark.extension(),
+                benchmark.name()
+            ),
         });
     }
     Ok(files)
@@ -89,14 +93,25 @@ pub fn import_dir(benchmark: Benchmark, dir: &Path) -> Result<RawBenchmark> {
     let meta = match benchmark {
         Benchmark::TaskSet => {
             let splits: Vec<String> = tasks[0].curves.keys().cloned().collect();
-            if let Some((t, f)) = tasks.iter().zip(&files).find(|(t, _)| !t.curves.keys().eq(&splits)) {
+            if let Some((t, f)) = tasks
+                .iter()
+                .zip(&files)
+                .find(|(t, _)| !t.curves.keys().eq(&splits))
+            {
                 return Err(DataError::malformed(
                     f,
-                    format!("task {} has splits {:?}, the first task has {:?}", t.name, t.curves.keys(), splits),
+                    format!(
+                        "task {} has splits {:?}, the first task has {:?}",
+                        t.name,
+                        t.curves.keys(),
+                        splits
+                    ),
                 ));
             }
             // valid first, then the others in the schema's order
-            let ordered = crate::schema::SPLITS.iter().filter(|s| splits.iter().any(|x| x == *s));
+            let ordered = crate::schema::SPLITS
+                .iter()
+                .filter(|s| splits.iter().any(|x| x == *s));
             taskset::meta(ordered.map(|s| s.to_string()).collect())
         }
         Benchmark::LcBench => lcbench::meta(),

@@ -19,17 +19,19 @@ pub struct Array2 {
 /// Reads the 2-D array `name` (`X` reads entry `X.npy`) from the archive at `path`.
 pub fn read_npz_array(path: &Path, name: &str) -> Result<Array2> {
     let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
-    let mut archive = zip::ZipArchive::new(file)
-        .map_err(|e| DataError::malformed(path, format!("not a readable .npz (zip) archive: {e}")))?;
+    let mut archive = zip::ZipArchive::new(file).map_err(|e| {
+        DataError::malformed(path, format!("not a readable .npz (zip) archive: {e}"))
+    })?;
     let entry_name = format!("{name}.npy");
     let mut entry = archive
         .by_name(&entry_name)
         .map_err(|_| DataError::malformed(path, format!("no array `{name}` in the archive")))?;
     let mut bytes = Vec::with_capacity(entry.size() as usize);
-    entry
-        .read_to_end(&mut bytes)
-        .map_err(|e| DataError::malformed(path, format!("array `{name}`: truncated or corrupt: {e}")))?;
-    parse_npy(&bytes).map_err(|detail| DataError::malformed(path, format!("array `{name}`: {detail}")))
+    entry.read_to_end(&mut bytes).map_err(|e| {
+        DataError::malformed(path, format!("array `{name}`: truncated or corrupt: {e}"))
+    })?;
+    parse_npy(&bytes)
+        .map_err(|detail| DataError::malformed(path, format!("array `{name}`: {detail}")))
 }
 
 /// Parses a `.npy` file holding a 2-D little-endian f8 or f4 array.
@@ -39,7 +41,10 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Array2, String> {
     }
     let (header_len, start) = match bytes[6] {
         1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize, 12),
+        2 | 3 if bytes.len() >= 12 => (
+            u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize,
+            12,
+        ),
         v => return Err(format!("unsupported .npy version {v}")),
     };
     let header = bytes
@@ -50,9 +55,15 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Array2, String> {
     let item = match descr.trim_matches(|c| c == '\'' || c == '"') {
         "<f8" => 8,
         "<f4" => 4,
-        other => return Err(format!("dtype {other} is not supported (expected <f8 or <f4)")),
+        other => {
+            return Err(format!(
+                "dtype {other} is not supported (expected <f8 or <f4)"
+            ));
+        }
     };
-    let fortran = dict_value(header, "fortran_order").ok_or("header has no `fortran_order`")?.starts_with("True");
+    let fortran = dict_value(header, "fortran_order")
+        .ok_or("header has no `fortran_order`")?
+        .starts_with("True");
     let shape = dict_value(header, "shape").ok_or("header has no `shape`")?;
     let dims: Vec<usize> = shape
         .trim_matches(|c| c == '(' || c == ')')
@@ -67,15 +78,26 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Array2, String> {
     let body = &bytes[start + header_len..];
     let want = rows * cols * item;
     if body.len() < want {
-        return Err(format!("truncated: {} data bytes, shape {shape} needs {want}", body.len()));
+        return Err(format!(
+            "truncated: {} data bytes, shape {shape} needs {want}",
+            body.len()
+        ));
     }
     let values: Vec<f64> = if item == 8 {
-        body[..want].chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect()
+        body[..want]
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+            .collect()
     } else {
-        body[..want].chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64).collect()
+        body[..want]
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64)
+            .collect()
     };
     let data = if fortran {
-        (0..rows * cols).map(|k| values[(k % cols) * rows + k / cols]).collect()
+        (0..rows * cols)
+            .map(|k| values[(k % cols) * rows + k / cols])
+            .collect()
     } else {
         values
     };
@@ -99,7 +121,10 @@ mod tests {
     use super::*;
 
     fn npy(descr: &str, fortran: bool, shape: &str, body: &[u8]) -> Vec<u8> {
-        let header = format!("{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}\n", if fortran { "True" } else { "False" });
+        let header = format!(
+            "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}\n",
+            if fortran { "True" } else { "False" }
+        );
         let mut out = b"\x93NUMPY\x01\x00".to_vec();
         out.extend_from_slice(&(header.len() as u16).to_le_bytes());
         out.extend_from_slice(header.as_bytes());
@@ -114,7 +139,10 @@ mod tests {
     #[test]
     fn reads_c_and_fortran_order() {
         let c = parse_npy(&npy("<f8", false, "(2, 3)", &f8(&[1., 2., 3., 4., 5., 6.]))).unwrap();
-        assert_eq!((c.rows, c.cols, c.data.clone()), (2, 3, vec![1., 2., 3., 4., 5., 6.]));
+        assert_eq!(
+            (c.rows, c.cols, c.data.clone()),
+            (2, 3, vec![1., 2., 3., 4., 5., 6.])
+        );
         let f = parse_npy(&npy("<f8", true, "(2, 3)", &f8(&[1., 4., 2., 5., 3., 6.]))).unwrap();
         assert_eq!(f, c);
     }

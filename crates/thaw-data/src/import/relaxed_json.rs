@@ -38,7 +38,9 @@ pub fn rewrite_non_finite_tokens(bytes: &mut [u8]) {
             i += 1;
             continue;
         }
-        let rewrite = REWRITES.iter().find(|(from, _)| bytes[i..].starts_with(from));
+        let rewrite = REWRITES
+            .iter()
+            .find(|(from, _)| bytes[i..].starts_with(from));
         match rewrite {
             Some((from, to)) => {
                 bytes[i..i + from.len()].copy_from_slice(to);
@@ -75,7 +77,12 @@ mod tests {
         rewrite_non_finite_tokens(&mut bytes);
         assert_eq!(bytes.len(), src.len());
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-        let xs: Vec<f64> = v["NaN"].as_array().unwrap().iter().map(|x| value_as_f64(x).unwrap()).collect();
+        let xs: Vec<f64> = v["NaN"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| value_as_f64(x).unwrap())
+            .collect();
         assert!(xs[0].is_nan());
         assert_eq!(&xs[1..], &[1.5, f64::NEG_INFINITY, f64::INFINITY]);
         assert_eq!(v["s"], "a \" NaN");

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::relaxed_json::{rewrite_non_finite_tokens, value_as_f64};
 use crate::error::{DataError, Result};
 use crate::raw::RawTask;
-use crate::schema::{BenchmarkMeta, HyperParameter, Scale, SPLITS};
+use crate::schema::{BenchmarkMeta, HyperParameter, SPLITS, Scale};
 
 /// The TaskSet-8P search space as sampled (see `../shared/data/README.md`):
 /// everything log-uniform, β1 and β2 log-uniform in 1 − β.
@@ -36,8 +36,9 @@ pub fn meta(splits: Vec<String>) -> BenchmarkMeta {
         initial_point: true,
         hyperparameters: search_space(),
         splits,
-        source: "TaskSet (google-research, Apache-2.0) via releaunifreiburg/DPL data/taskset @ de44b74"
-            .into(),
+        source:
+            "TaskSet (google-research, Apache-2.0) via releaunifreiburg/DPL data/taskset @ de44b74"
+                .into(),
     }
 }
 
@@ -51,7 +52,10 @@ pub fn read_task(path: &Path) -> Result<RawTask> {
         .as_array()
         .ok_or_else(|| DataError::malformed(path, "expected a JSON array of configurations"))?;
     if rows.is_empty() {
-        return Err(DataError::NoData { path: path.into(), what: "the array holds no configurations".into() });
+        return Err(DataError::NoData {
+            path: path.into(),
+            what: "the array holds no configurations".into(),
+        });
     }
     let space = search_space();
     let splits = splits_of(path, &rows[0])?;
@@ -60,7 +64,10 @@ pub fn read_task(path: &Path) -> Result<RawTask> {
         config_ids: Vec::with_capacity(rows.len()),
         hps: Vec::with_capacity(rows.len() * space.len()),
         points: 0,
-        curves: splits.iter().map(|s| (s.clone(), Vec::new())).collect::<BTreeMap<_, _>>(),
+        curves: splits
+            .iter()
+            .map(|s| (s.clone(), Vec::new()))
+            .collect::<BTreeMap<_, _>>(),
     };
     for (row, value) in rows.iter().enumerate() {
         read_row(path, row, value, &space, &splits, &mut task)?;
@@ -71,9 +78,18 @@ pub fn read_task(path: &Path) -> Result<RawTask> {
 /// The splits present in the first row, `valid` first (it is required).
 pub fn splits_of(path: &Path, first: &Value) -> Result<Vec<String>> {
     if first.get("valid").is_none() {
-        return Err(DataError::field(path, 0, "valid", "missing (every row needs a validation curve)"));
+        return Err(DataError::field(
+            path,
+            0,
+            "valid",
+            "missing (every row needs a validation curve)",
+        ));
     }
-    Ok(SPLITS.iter().filter(|s| first.get(**s).is_some()).map(|s| s.to_string()).collect())
+    Ok(SPLITS
+        .iter()
+        .filter(|s| first.get(**s).is_some())
+        .map(|s| s.to_string())
+        .collect())
 }
 
 fn read_row(
@@ -89,16 +105,28 @@ fn read_row(
         .and_then(Value::as_object)
         .ok_or_else(|| DataError::field(path, row, "hp", "missing or not an object"))?;
     for h in space {
-        let v = hp.get(&h.name).ok_or_else(|| DataError::field(path, row, &h.name, "missing hyperparameter"))?;
+        let v = hp
+            .get(&h.name)
+            .ok_or_else(|| DataError::field(path, row, &h.name, "missing hyperparameter"))?;
         let x = value_as_f64(v)
             .ok_or_else(|| DataError::field(path, row, &h.name, format!("not a number: {v}")))?;
         if !x.is_finite() {
-            return Err(DataError::field(path, row, &h.name, format!("non-finite hyperparameter ({x})")));
+            return Err(DataError::field(
+                path,
+                row,
+                &h.name,
+                format!("non-finite hyperparameter ({x})"),
+            ));
         }
         task.hps.push(x);
     }
     if let Some(extra) = hp.keys().find(|k| !space.iter().any(|h| &h.name == *k)) {
-        return Err(DataError::field(path, row, extra, "unknown hyperparameter (TaskSet-8P expected)"));
+        return Err(DataError::field(
+            path,
+            row,
+            extra,
+            "unknown hyperparameter (TaskSet-8P expected)",
+        ));
     }
     for split in splits {
         let field = format!("{split}.loss");
@@ -109,7 +137,12 @@ fn read_row(
             .ok_or_else(|| DataError::field(path, row, &field, "missing or not an array"))?;
         if task.points == 0 {
             if curve.len() < 2 {
-                return Err(DataError::field(path, row, &field, "a curve needs at least 2 points"));
+                return Err(DataError::field(
+                    path,
+                    row,
+                    &field,
+                    "a curve needs at least 2 points",
+                ));
             }
             task.points = curve.len();
         } else if curve.len() != task.points {
@@ -117,13 +150,23 @@ fn read_row(
                 path,
                 row,
                 &field,
-                format!("has {} points, expected {} (as the first curve)", curve.len(), task.points),
+                format!(
+                    "has {} points, expected {} (as the first curve)",
+                    curve.len(),
+                    task.points
+                ),
             ));
         }
         let out = task.curves.get_mut(split).expect("split registered");
         for (i, v) in curve.iter().enumerate() {
-            let x = value_as_f64(v)
-                .ok_or_else(|| DataError::field(path, row, format!("{field}[{i}]"), format!("not a number: {v}")))?;
+            let x = value_as_f64(v).ok_or_else(|| {
+                DataError::field(
+                    path,
+                    row,
+                    format!("{field}[{i}]"),
+                    format!("not a number: {v}"),
+                )
+            })?;
             out.push(x as f32);
         }
     }
@@ -133,5 +176,7 @@ fn read_row(
 
 /// A task's name: the file name without its extension.
 pub fn task_name(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }

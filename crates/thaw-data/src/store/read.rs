@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use arrow_array::{Array, Float32Array, Float64Array, ListArray, RecordBatch, StringArray, UInt32Array};
+use arrow_array::{
+    Array, Float32Array, Float64Array, ListArray, RecordBatch, StringArray, UInt32Array,
+};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::metadata::ParquetMetaData;
 
@@ -31,7 +33,8 @@ pub fn read_benchmark(path: &Path, only: Option<&[String]>) -> Result<RawBenchma
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut first_row = 0;
     for batch in reader {
-        let batch = batch.map_err(|e| DataError::malformed(path, format!("truncated or corrupt data: {e}")))?;
+        let batch = batch
+            .map_err(|e| DataError::malformed(path, format!("truncated or corrupt data: {e}")))?;
         read_batch(path, &meta, &batch, first_row, only, &mut tasks, &mut index)?;
         first_row += batch.num_rows();
     }
@@ -46,7 +49,10 @@ pub fn read_benchmark(path: &Path, only: Option<&[String]>) -> Result<RawBenchma
         tasks.sort_by_key(|t| names.iter().position(|n| *n == t.name));
     }
     if tasks.is_empty() {
-        return Err(DataError::NoData { path: path.into(), what: "the file holds no tasks".into() });
+        return Err(DataError::NoData {
+            path: path.into(),
+            what: "the file holds no tasks".into(),
+        });
     }
     Ok(RawBenchmark { meta, tasks })
 }
@@ -55,7 +61,10 @@ pub fn read_benchmark(path: &Path, only: Option<&[String]>) -> Result<RawBenchma
 fn task_names(path: &Path) -> Result<Vec<String>> {
     let builder = open(path)?;
     let mask = parquet::arrow::ProjectionMask::columns(builder.parquet_schema(), [TASK_COLUMN]);
-    let reader = builder.with_projection(mask).build().map_err(|e| DataError::malformed(path, e.to_string()))?;
+    let reader = builder
+        .with_projection(mask)
+        .build()
+        .map_err(|e| DataError::malformed(path, e.to_string()))?;
     let mut names: Vec<String> = Vec::new();
     for batch in reader {
         let batch = batch.map_err(|e| DataError::malformed(path, e.to_string()))?;
@@ -77,33 +86,60 @@ fn open(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>> {
 
 fn meta_of(path: &Path, metadata: &ParquetMetaData) -> Result<BenchmarkMeta> {
     let kv = metadata.file_metadata().key_value_metadata();
-    let get = |key: &str| kv.and_then(|kv| kv.iter().find(|e| e.key == key)).and_then(|e| e.value.clone());
+    let get = |key: &str| {
+        kv.and_then(|kv| kv.iter().find(|e| e.key == key))
+            .and_then(|e| e.value.clone())
+    };
     let json = get(META_KEY).ok_or_else(|| {
-        DataError::malformed(path, format!("not a thaw curve file: no `{META_KEY}` key-value metadata"))
+        DataError::malformed(
+            path,
+            format!("not a thaw curve file: no `{META_KEY}` key-value metadata"),
+        )
     })?;
     if let Some(v) = get(VERSION_KEY).filter(|v| v != FORMAT_VERSION) {
-        return Err(DataError::malformed(path, format!("format version {v}; this thaw reads {FORMAT_VERSION}")));
+        return Err(DataError::malformed(
+            path,
+            format!("format version {v}; this thaw reads {FORMAT_VERSION}"),
+        ));
     }
-    let meta: BenchmarkMeta = serde_json::from_str(&json)
-        .map_err(|e| DataError::malformed(path, format!("metadata `{META_KEY}` is not valid: {e}")))?;
+    let meta: BenchmarkMeta = serde_json::from_str(&json).map_err(|e| {
+        DataError::malformed(path, format!("metadata `{META_KEY}` is not valid: {e}"))
+    })?;
     for h in &meta.hyperparameters {
         h.validate().map_err(|e| DataError::malformed(path, e))?;
     }
     if meta.splits.first().map(String::as_str) != Some("valid") {
-        return Err(DataError::malformed(path, "metadata: splits must start with `valid`"));
+        return Err(DataError::malformed(
+            path,
+            "metadata: splits must start with `valid`",
+        ));
     }
     Ok(meta)
 }
 
-fn column<'a, T: 'static>(path: &Path, batch: &'a RecordBatch, name: &str, expected: &str) -> Result<&'a T> {
-    let col = batch.column_by_name(name).ok_or_else(|| DataError::column(path, name, "missing"))?;
-    let typed = col
-        .as_any()
-        .downcast_ref::<T>()
-        .ok_or_else(|| DataError::column(path, name, format!("expected {expected}, found {}", col.data_type())))?;
+fn column<'a, T: 'static>(
+    path: &Path,
+    batch: &'a RecordBatch,
+    name: &str,
+    expected: &str,
+) -> Result<&'a T> {
+    let col = batch
+        .column_by_name(name)
+        .ok_or_else(|| DataError::column(path, name, "missing"))?;
+    let typed = col.as_any().downcast_ref::<T>().ok_or_else(|| {
+        DataError::column(
+            path,
+            name,
+            format!("expected {expected}, found {}", col.data_type()),
+        )
+    })?;
     if col.null_count() > 0 {
         let row = (0..col.len()).find(|&i| col.is_null(i)).unwrap_or(0);
-        return Err(DataError::column(path, name, format!("null value (batch row {row})")));
+        return Err(DataError::column(
+            path,
+            name,
+            format!("null value (batch row {row})"),
+        ));
     }
     Ok(typed)
 }
@@ -133,7 +169,13 @@ fn read_batch(
                 .values()
                 .as_any()
                 .downcast_ref::<Float32Array>()
-                .ok_or_else(|| DataError::column(path, s, format!("expected List<Float32>, found {}", list.data_type())))?;
+                .ok_or_else(|| {
+                    DataError::column(
+                        path,
+                        s,
+                        format!("expected List<Float32>, found {}", list.data_type()),
+                    )
+                })?;
             Ok((s.as_str(), list.value_offsets(), values.values().as_ref()))
         })
         .collect::<Result<Vec<(&str, &[i32], &[f32])>>>()?;
@@ -149,7 +191,11 @@ fn read_batch(
                 config_ids: Vec::new(),
                 hps: Vec::new(),
                 points: 0,
-                curves: meta.splits.iter().map(|s| (s.clone(), Vec::new())).collect::<BTreeMap<_, _>>(),
+                curves: meta
+                    .splits
+                    .iter()
+                    .map(|s| (s.clone(), Vec::new()))
+                    .collect::<BTreeMap<_, _>>(),
             });
             tasks.len() - 1
         });
@@ -158,7 +204,12 @@ fn read_batch(
         for (h, col) in meta.hyperparameters.iter().zip(&hps) {
             let x = col.value(i);
             if !x.is_finite() {
-                return Err(DataError::field(path, row, &h.name, format!("non-finite hyperparameter ({x})")));
+                return Err(DataError::field(
+                    path,
+                    row,
+                    &h.name,
+                    format!("non-finite hyperparameter ({x})"),
+                ));
             }
             task.hps.push(x);
         }
@@ -167,7 +218,12 @@ fn read_batch(
             let len = b - a;
             if task.points == 0 {
                 if len < 2 {
-                    return Err(DataError::field(path, row, *split, format!("a curve needs at least 2 points, has {len}")));
+                    return Err(DataError::field(
+                        path,
+                        row,
+                        *split,
+                        format!("a curve needs at least 2 points, has {len}"),
+                    ));
                 }
                 task.points = len;
             } else if len != task.points {
@@ -178,7 +234,10 @@ fn read_batch(
                     format!("curve has {len} points, task `{name}` has {}", task.points),
                 ));
             }
-            task.curves.get_mut(*split).expect("split registered").extend_from_slice(&values[a..b]);
+            task.curves
+                .get_mut(*split)
+                .expect("split registered")
+                .extend_from_slice(&values[a..b]);
         }
     }
     Ok(())

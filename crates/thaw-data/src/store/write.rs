@@ -23,8 +23,20 @@ pub fn arrow_schema(bench: &RawBenchmark) -> Schema {
         Field::new(TASK_COLUMN, DataType::Utf8, false),
         Field::new(CONFIG_COLUMN, DataType::UInt32, false),
     ];
-    fields.extend(bench.meta.hyperparameters.iter().map(|h| Field::new(&h.name, DataType::Float64, false)));
-    fields.extend(bench.meta.splits.iter().map(|s| Field::new(s, list_type(), false)));
+    fields.extend(
+        bench
+            .meta
+            .hyperparameters
+            .iter()
+            .map(|h| Field::new(&h.name, DataType::Float64, false)),
+    );
+    fields.extend(
+        bench
+            .meta
+            .splits
+            .iter()
+            .map(|s| Field::new(s, list_type(), false)),
+    );
     Schema::new(fields)
 }
 
@@ -44,9 +56,12 @@ pub fn write_benchmark(bench: &RawBenchmark, path: &Path) -> Result<()> {
             KeyValue::new(META_KEY.to_string(), meta_json),
         ]))
         .build();
-    let parquet_err = |e: parquet::errors::ParquetError| DataError::malformed(path, format!("writing Parquet: {e}"));
+    let parquet_err = |e: parquet::errors::ParquetError| {
+        DataError::malformed(path, format!("writing Parquet: {e}"))
+    };
     write_atomically(path, |file| {
-        let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(parquet_err)?;
+        let mut writer =
+            ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(parquet_err)?;
         for task in &bench.tasks {
             let batch = task_batch(bench, task, schema.clone())
                 .map_err(|e| DataError::malformed(path, format!("task {}: {e}", task.name)))?;
@@ -70,12 +85,19 @@ fn task_batch(
         Arc::new(UInt32Array::from(task.config_ids.clone())),
     ];
     for j in 0..n_hps {
-        columns.push(Arc::new(Float64Array::from_iter_values((0..n).map(|i| task.hps[i * n_hps + j]))));
+        columns.push(Arc::new(Float64Array::from_iter_values(
+            (0..n).map(|i| task.hps[i * n_hps + j]),
+        )));
     }
     for split in &bench.meta.splits {
-        let values = task.curves.get(split).map(Vec::as_slice).unwrap_or_default();
-        let mut builder = ListBuilder::with_capacity(Float32Builder::with_capacity(values.len()), n)
-            .with_field(Arc::new(Field::new("item", DataType::Float32, false)));
+        let values = task
+            .curves
+            .get(split)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut builder =
+            ListBuilder::with_capacity(Float32Builder::with_capacity(values.len()), n)
+                .with_field(Arc::new(Field::new("item", DataType::Float32, false)));
         for row in values.chunks_exact(task.points.max(1)) {
             builder.values().append_slice(row);
             builder.append(true);

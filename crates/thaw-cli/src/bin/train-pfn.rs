@@ -1,0 +1,7 @@
+//! `train-pfn`: train a PFN surrogate (see `train-pfn --help`).
+
+fn main() {
+    std::process::exit(thaw_cli::main_for(|args, out| {
+        thaw_cli::commands::train_pfn::run(args, out)
+    }));
+}

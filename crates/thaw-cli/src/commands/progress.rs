@@ -1,0 +1,68 @@
+//! A training progress bar (indicatif): step, loss EMA, validation NLL, tokens/s, ETA.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use thaw_pfn::train::{StepRecord, TrainObserver};
+
+/// Shows training progress on stderr (hidden when stderr is not a terminal or `quiet`).
+pub struct TrainProgress {
+    bar: ProgressBar,
+    last_val: Option<f64>,
+}
+
+impl TrainProgress {
+    /// A bar; `quiet` hides it.
+    pub fn new(quiet: bool) -> Self {
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(0)
+        };
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:30}] step {pos}/{len} {msg} ETA {eta}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        Self {
+            bar,
+            last_val: None,
+        }
+    }
+
+    /// Prints a line above the bar.
+    pub fn println(&self, line: &str) {
+        self.bar.println(line);
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl TrainObserver for TrainProgress {
+    fn start(&mut self, first_step: u64, total: u64) {
+        self.bar.set_length(total);
+        self.bar.set_position(first_step);
+        self.bar.reset_eta();
+    }
+
+    fn step(&mut self, r: &StepRecord) {
+        if let Some(v) = r.val_nll {
+            self.last_val = Some(v);
+            self.bar.println(format!(
+                "step {:>7}  loss(ema) {:.4}  val NLL {:.4}  {:.0} tok/s",
+                r.step, r.loss_ema, v, r.tokens_per_s
+            ));
+        }
+        let val = self
+            .last_val
+            .map_or(String::new(), |v| format!(" val {v:.3}"));
+        self.bar.set_message(format!(
+            "loss {:.4}{val} {:.0} tok/s",
+            r.loss_ema, r.tokens_per_s
+        ));
+        self.bar.set_position(r.step);
+    }
+}

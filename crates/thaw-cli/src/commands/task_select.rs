@@ -1,0 +1,85 @@
+//! Choosing tasks by name on the command line.
+
+use anyhow::bail;
+
+/// Resolves a task list against the available `names`.
+///
+/// `spec` is `all`, `all-but:a,b`, or a comma-separated list; each name is an exact
+/// task name or a prefix that matches exactly one task.
+pub fn select(spec: &str, names: &[String]) -> anyhow::Result<Vec<String>> {
+    let spec = spec.trim();
+    if spec == "all" {
+        return Ok(names.to_vec());
+    }
+    if let Some(rest) = spec.strip_prefix("all-but:") {
+        let excluded = resolve_list(rest, names)?;
+        return Ok(names
+            .iter()
+            .filter(|n| !excluded.contains(n))
+            .cloned()
+            .collect());
+    }
+    resolve_list(spec, names)
+}
+
+fn resolve_list(list: &str, names: &[String]) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for want in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let name = resolve(want, names)?;
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
+/// One task: the exact name, or the only task starting with `want`.
+pub fn resolve(want: &str, names: &[String]) -> anyhow::Result<String> {
+    if let Some(n) = names.iter().find(|n| *n == want) {
+        return Ok(n.clone());
+    }
+    let hits: Vec<&String> = names.iter().filter(|n| n.starts_with(want)).collect();
+    match hits.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => bail!("no task named {want:?}; available: {}", names.join(", ")),
+        many => bail!(
+            "{want:?} matches {} tasks ({}); give more of the name",
+            many.len(),
+            many.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Vec<String> {
+        ["alpha_1", "alpha_2", "beta"].map(String::from).to_vec()
+    }
+
+    #[test]
+    fn lists_prefixes_and_exclusions() {
+        assert_eq!(select("all", &names()).unwrap().len(), 3);
+        assert_eq!(
+            select("all-but:beta", &names()).unwrap(),
+            ["alpha_1", "alpha_2"]
+        );
+        assert_eq!(select("b, alpha_2", &names()).unwrap(), ["beta", "alpha_2"]);
+        assert!(
+            select("alpha", &names())
+                .unwrap_err()
+                .to_string()
+                .contains("matches 2")
+        );
+        assert!(
+            select("gamma", &names())
+                .unwrap_err()
+                .to_string()
+                .contains("no task")
+        );
+    }
+}

@@ -1,0 +1,366 @@
+//! `train-pfn`: train a PFN surrogate on a prior and write a checkpoint directory.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use serde_json::json;
+use thaw_data::{CdfAugment, MixupConfig, load_tasks, read_benchmark};
+use thaw_pfn::checkpoint::{self, CONFIG_FILE};
+use thaw_pfn::train::{TrainConfig, TrainRun};
+use thaw_pfn::{PfnConfig, device};
+use thaw_prior::{Augment, ContextSize, TaskSetPrior};
+
+use super::progress::TrainProgress;
+use super::task_select;
+
+const EXAMPLES: &str = "\
+Examples:
+  # a quick look (tiny model, a minute on a laptop)
+  train-pfn --model tiny --steps 200 --out /tmp/pfn-tiny
+  # the shipped Adam-PFN (small): train on 6 TaskSet tasks, validate on 2
+  train-pfn --prior taskset --data data/parquet/taskset.parquet \\
+      --val-tasks FixedTextRNNClassification_imdb_patch32_GRU64,word_rnn \\
+      --train-tasks all-but:FixedTextRNNClassification_imdb_patch32_GRU64,word_rnn \\
+      --augment cdf --model small --steps 4000 --seed 0 --out checkpoints/adam-pfn-small
+  # continue an interrupted run exactly where its last checkpoint left off
+  train-pfn --out checkpoints/adam-pfn-small --resume
+
+Task lists: `all`, `all-but:NAME,NAME`, or `NAME,NAME`; a name may be shortened to any
+prefix that matches one task. Validation NLL is the mean negative log-density of the
+query targets of fixed held-out batches (lower is better; a uniform guess scores 0).";
+
+/// Train a PFN surrogate (Adam-PFN on real TaskSet curves) and save a checkpoint.
+///
+/// Writes <out>/model.safetensors, config.json (architecture, data, seed, metrics),
+/// train.jsonl (the log: step, loss, lr, grad norm, tokens/s, validation NLL) and
+/// resume/ (optimiser state for --resume). Every file is replaced atomically.
+#[derive(Debug, Parser)]
+#[command(name = "train-pfn", version, after_help = EXAMPLES)]
+pub struct TrainArgs {
+    /// Prior to train on: taskset (real curves). [ftpfn: not yet]
+    #[arg(long, default_value = "taskset")]
+    prior: String,
+    /// Parquet file of tasks (from `thaw data import`).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Tasks to train on [default: all-but the validation tasks].
+    #[arg(long)]
+    train_tasks: Option<String>,
+    /// Held-out tasks for validation NLL [default: none].
+    #[arg(long)]
+    val_tasks: Option<String>,
+    /// Augmentation: cdf (Beta-CDF warp per sequence), mixup (per batch) or none.
+    #[arg(long)]
+    augment: Option<String>,
+    /// Architecture preset: tiny, small or paper.
+    #[arg(long)]
+    model: Option<String>,
+    /// Override the preset's width.
+    #[arg(long)]
+    d_model: Option<usize>,
+    /// Override the preset's number of layers.
+    #[arg(long)]
+    layers: Option<usize>,
+    /// Override the preset's attention heads.
+    #[arg(long)]
+    heads: Option<usize>,
+    /// Override the preset's feed-forward width.
+    #[arg(long)]
+    d_ff: Option<usize>,
+    /// Override the preset's decoder width.
+    #[arg(long)]
+    d_decoder: Option<usize>,
+    /// Override the preset's number of output bins.
+    #[arg(long)]
+    bins: Option<usize>,
+    /// Optimiser steps [default: 1000].
+    #[arg(long)]
+    steps: Option<u64>,
+    /// Sequences per batch [default: 8].
+    #[arg(long)]
+    batch: Option<usize>,
+    /// Tokens per sequence, context + queries [default: 500].
+    #[arg(long)]
+    seq_len: Option<usize>,
+    /// Peak learning rate [default: 1e-4].
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Warm-up fraction of the steps [default: 0.25].
+    #[arg(long)]
+    warmup: Option<f64>,
+    /// AdamW weight decay [default: 0].
+    #[arg(long)]
+    weight_decay: Option<f64>,
+    /// Global gradient-norm clip [default: 1.0].
+    #[arg(long)]
+    clip: Option<f64>,
+    /// Seed of every random choice [default: 0].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Validate every N steps (0: only at the end) [default: 100].
+    #[arg(long)]
+    val_every: Option<u64>,
+    /// Number of fixed validation batches [default: 4].
+    #[arg(long)]
+    val_batches: Option<usize>,
+    /// Checkpoint every N steps (0: only at the end) [default: 500].
+    #[arg(long)]
+    checkpoint_every: Option<u64>,
+    /// Log to train.jsonl every N steps [default: 10].
+    #[arg(long)]
+    log_every: Option<u64>,
+    /// Checkpoint directory.
+    #[arg(long)]
+    out: PathBuf,
+    /// Continue the run in --out from its last checkpoint (same settings; flags may be omitted).
+    #[arg(long)]
+    resume: bool,
+    /// Stop with a checkpoint once this many steps are done (continue later with --resume).
+    #[arg(long, value_name = "STEP")]
+    pause_at: Option<u64>,
+    /// Device: cpu (always), wgpu or cuda (builds with those features).
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Data and prior of a run, as recorded in config.json.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct DataSpec {
+    prior: String,
+    data: PathBuf,
+    train_tasks: Vec<String>,
+    val_tasks: Vec<String>,
+    augment: String,
+}
+
+/// Runs `train-pfn` with `args` (the first is the program name).
+pub fn run<I, T>(args: I, out: &mut dyn Write) -> anyhow::Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let args = TrainArgs::try_parse_from(args)?;
+    let (config, spec) = if args.resume {
+        resumed(&args)?
+    } else {
+        fresh(&args)?
+    };
+    if spec.prior != "taskset" {
+        bail!(
+            "prior {:?} is not available yet; use --prior taskset",
+            spec.prior
+        );
+    }
+    let device = device::select(&args.device)?;
+
+    let mut only = spec.train_tasks.clone();
+    only.extend(spec.val_tasks.iter().cloned());
+    let tasks = load_tasks(&spec.data, Some(&only))
+        .with_context(|| format!("loading tasks from {}", spec.data.display()))?;
+    let pick = |names: &[String]| {
+        tasks
+            .iter()
+            .filter(|t| names.contains(&t.name))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let augment = parse_augment(&spec.augment)?;
+    let prior = TaskSetPrior::new(&pick(&spec.train_tasks), augment, ContextSize::Uniform)?;
+    let val_prior = if spec.val_tasks.is_empty() {
+        None
+    } else {
+        Some(TaskSetPrior::new(
+            &pick(&spec.val_tasks),
+            Augment::None,
+            ContextSize::Uniform,
+        )?)
+    };
+
+    writeln!(
+        out,
+        "training {} ({} parameters) on {} task(s), validating on {}, augment {}, {} steps of {}×{} tokens on {}",
+        describe(&config.model),
+        config.model.num_params(),
+        spec.train_tasks.len(),
+        spec.val_tasks.len(),
+        spec.augment,
+        config.steps,
+        config.batch,
+        config.seq_len,
+        args.device
+    )?;
+    let mut progress = TrainProgress::new(args.quiet);
+    let run = TrainRun {
+        config,
+        prior: &prior,
+        val_prior: val_prior.as_ref().map(|p| p as _),
+        data: serde_json::to_value(&spec)?,
+        out: args.out.clone(),
+        resume: args.resume,
+        device,
+        device_name: args.device.clone(),
+        git_revision: git_revision(),
+        pause_at: args.pause_at,
+    };
+    let outcome = run.run(&mut progress);
+    progress.finish();
+    let outcome = outcome?;
+    writeln!(
+        out,
+        "done: {} steps, loss(ema) {}, validation NLL {}, {:.0} s; checkpoint in {}",
+        outcome.step,
+        outcome.loss_ema.map_or("-".into(), |v| format!("{v:.4}")),
+        outcome.val_nll.map_or("-".into(), |v| format!("{v:.4}")),
+        outcome.wall_time_s,
+        args.out.display()
+    )?;
+    Ok(())
+}
+
+fn describe(m: &PfnConfig) -> String {
+    format!(
+        "d {} × {} layers, {} heads, ff {}, {} bins",
+        m.d_model, m.n_layers, m.n_heads, m.d_ff, m.n_bins
+    )
+}
+
+fn parse_augment(name: &str) -> anyhow::Result<Augment> {
+    Ok(match name {
+        "cdf" => Augment::Cdf(CdfAugment::default()),
+        "mixup" => Augment::Mixup(MixupConfig::default()),
+        "none" => Augment::None,
+        other => bail!("unknown augmentation {other:?}; choose cdf, mixup or none"),
+    })
+}
+
+/// Settings of a new run: defaults, preset, overrides.
+fn fresh(a: &TrainArgs) -> anyhow::Result<(TrainConfig, DataSpec)> {
+    let mut model = PfnConfig::preset(a.model.as_deref().unwrap_or("small"))?;
+    override_model(&mut model, a);
+    let mut cfg = TrainConfig::new(model);
+    override_training(&mut cfg, a);
+    let data = a
+        .data
+        .clone()
+        .unwrap_or_else(|| crate::paths::parquet_dir().join("taskset.parquet"));
+    let bench = read_benchmark(&data, None)
+        .with_context(|| format!("reading {} (run `thaw data import` first?)", data.display()))?;
+    let names: &Vec<String> = &bench.tasks.iter().map(|t| t.name.clone()).collect();
+    let val_tasks = match &a.val_tasks {
+        Some(spec) => task_select::select(spec, names)?,
+        None => Vec::new(),
+    };
+    let train_tasks = match &a.train_tasks {
+        Some(spec) => task_select::select(spec, names)?,
+        None => names
+            .iter()
+            .filter(|n| !val_tasks.contains(n))
+            .cloned()
+            .collect(),
+    };
+    if train_tasks.is_empty() {
+        bail!("no training tasks selected");
+    }
+    if let Some(both) = train_tasks.iter().find(|t| val_tasks.contains(t)) {
+        bail!(
+            "task {both} is in both --train-tasks and --val-tasks; validation must be on held-out tasks"
+        );
+    }
+    let spec = DataSpec {
+        prior: a.prior.clone(),
+        data,
+        train_tasks,
+        val_tasks,
+        augment: a.augment.clone().unwrap_or_else(|| "cdf".into()),
+    };
+    parse_augment(&spec.augment)?;
+    Ok((cfg, spec))
+}
+
+/// Settings of the run in --out; any flag given must agree with them.
+fn resumed(a: &TrainArgs) -> anyhow::Result<(TrainConfig, DataSpec)> {
+    let saved = checkpoint::read_config(&a.out).with_context(|| {
+        format!(
+            "--resume: {} has no checkpoint ({CONFIG_FILE})",
+            a.out.display()
+        )
+    })?;
+    let cfg: TrainConfig =
+        serde_json::from_value(saved.training).context("training settings in config.json")?;
+    let spec: DataSpec =
+        serde_json::from_value(saved.data).context("data settings in config.json")?;
+    let mut asked = cfg.clone();
+    if let Some(name) = &a.model {
+        asked.model = PfnConfig::preset(name)?;
+    }
+    override_model(&mut asked.model, a);
+    override_training(&mut asked, a);
+    if asked != cfg {
+        bail!(
+            "--resume continues the original run; these flags differ from it:\n  original: {}\n  asked:    {}",
+            json!(cfg),
+            json!(asked)
+        );
+    }
+    if a.augment.as_ref().is_some_and(|x| *x != spec.augment)
+        || a.data.as_ref().is_some_and(|x| *x != spec.data)
+        || a.prior != spec.prior
+    {
+        bail!(
+            "--resume continues the original run (data {}, augment {}); do not change them",
+            spec.data.display(),
+            spec.augment
+        );
+    }
+    Ok((cfg, spec))
+}
+
+fn override_model(m: &mut PfnConfig, a: &TrainArgs) {
+    let set = |f: &mut usize, v: Option<usize>| {
+        if let Some(v) = v {
+            *f = v;
+        }
+    };
+    set(&mut m.d_model, a.d_model);
+    set(&mut m.n_layers, a.layers);
+    set(&mut m.n_heads, a.heads);
+    set(&mut m.d_ff, a.d_ff);
+    set(&mut m.d_decoder, a.d_decoder);
+    set(&mut m.n_bins, a.bins);
+}
+
+fn override_training(c: &mut TrainConfig, a: &TrainArgs) {
+    macro_rules! set {
+        ($($field:ident),*) => { $( if let Some(v) = a.$field { c.$field = v; } )* };
+    }
+    set!(
+        steps,
+        batch,
+        seq_len,
+        lr,
+        warmup,
+        weight_decay,
+        clip,
+        seed,
+        val_every,
+        val_batches,
+        checkpoint_every,
+        log_every
+    );
+}
+
+/// `git describe --always --dirty` of the working directory, if it is a git checkout.
+fn git_revision() -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["describe", "--always", "--dirty"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}

@@ -1,0 +1,282 @@
+//! Checkpoint directories.
+//!
+//! ```text
+//! <dir>/model.safetensors   weights (the shipped artefact; tensor names = module paths)
+//! <dir>/config.json         architecture, training settings, data, seed, step, metrics
+//! <dir>/train.jsonl         the training log (one JSON object per logged step)
+//! <dir>/resume/             burn records to continue training exactly:
+//!        model.bpk, optimizer.bpk, state.json
+//! ```
+//! Every file is written to a temporary name and renamed into place; the `resume/`
+//! folder is replaced as a whole (written beside it, then swapped), so an interrupted
+//! save leaves the previous checkpoint intact.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::store::{ModuleSnapshot, SafetensorsStore};
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+
+use crate::config::PfnConfig;
+use crate::error::{PfnError, Result};
+use crate::model::Pfn;
+
+/// Weights file name.
+pub const WEIGHTS_FILE: &str = "model.safetensors";
+/// Configuration file name.
+pub const CONFIG_FILE: &str = "config.json";
+/// Training log file name.
+pub const LOG_FILE: &str = "train.jsonl";
+/// Resume-state folder name.
+pub const RESUME_DIR: &str = "resume";
+/// Version of the checkpoint layout written by this build.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Everything `config.json` records about a checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointConfig {
+    /// Layout version ([`FORMAT_VERSION`]).
+    pub format_version: u32,
+    /// The architecture.
+    pub model: PfnConfig,
+    /// How it was trained (free-form, written by the trainer; see `train::TrainConfig`).
+    pub training: serde_json::Value,
+    /// The data and prior it was trained on (free-form, written by the caller).
+    pub data: serde_json::Value,
+    /// Optimiser steps taken.
+    pub step: u64,
+    /// Latest metrics.
+    pub metrics: Metrics,
+    /// `git describe` of the code that trained it, when known.
+    pub git_revision: Option<String>,
+}
+
+/// Metrics stored with a checkpoint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Exponential moving average of the training cross-entropy.
+    pub train_loss_ema: Option<f64>,
+    /// Latest validation NLL (density; lower is better; ≥ −ln n_bins).
+    pub val_nll: Option<f64>,
+    /// Step of that validation.
+    pub val_step: Option<u64>,
+    /// Seconds spent training so far.
+    pub wall_time_s: f64,
+    /// Device the run used.
+    pub device: String,
+}
+
+/// `path` plus `suffix` as a sibling temporary name.
+fn temp_name(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PfnError + '_ {
+    move |source| PfnError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `bytes` to `path` atomically (temporary file + rename).
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = temp_name(path);
+    fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    fs::rename(&tmp, path).map_err(io(path))
+}
+
+/// Reads and checks `<dir>/config.json`.
+pub fn read_config(dir: &Path) -> Result<CheckpointConfig> {
+    if !dir.is_dir() {
+        return Err(PfnError::checkpoint(dir, "not a directory"));
+    }
+    let path = dir.join(CONFIG_FILE);
+    let text = fs::read_to_string(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            PfnError::checkpoint(
+                &path,
+                "missing: a checkpoint needs config.json beside model.safetensors",
+            )
+        } else {
+            PfnError::Io {
+                path: path.clone(),
+                source: e,
+            }
+        }
+    })?;
+    let config: CheckpointConfig = serde_json::from_str(&text)
+        .map_err(|e| PfnError::checkpoint(&path, format!("not a valid checkpoint config: {e}")))?;
+    if config.format_version != FORMAT_VERSION {
+        return Err(PfnError::checkpoint(
+            &path,
+            format!(
+                "format version {} (this build reads {FORMAT_VERSION})",
+                config.format_version
+            ),
+        ));
+    }
+    config
+        .model
+        .validate()
+        .map_err(|e| PfnError::checkpoint(&path, e.to_string()))?;
+    Ok(config)
+}
+
+/// Writes `<dir>/config.json` atomically.
+pub fn write_config(dir: &Path, config: &CheckpointConfig) -> Result<()> {
+    let text = serde_json::to_string_pretty(config).expect("config serialises");
+    write_atomically(&dir.join(CONFIG_FILE), text.as_bytes())
+}
+
+/// Saves the weights of `model` to `path` (safetensors, atomically).
+pub fn save_weights(model: &Pfn, path: &Path) -> Result<()> {
+    let tmp = temp_name(path);
+    let mut store = SafetensorsStore::from_file(&tmp).metadata("format", "thaw-pfn");
+    model
+        .save_into(&mut store)
+        .map_err(|e| PfnError::checkpoint(&tmp, format!("cannot write weights: {e}")))?;
+    fs::rename(&tmp, path).map_err(io(path))
+}
+
+/// Loads weights from `path` into a model of architecture `config` on `device`.
+///
+/// Fails with a message naming the problem if the file is missing, truncated or
+/// corrupt, or if its tensors do not match the architecture (missing, extra or
+/// differently shaped tensors).
+pub fn load_weights(config: &PfnConfig, path: &Path, device: &Device) -> Result<Pfn> {
+    if !path.is_file() {
+        return Err(PfnError::checkpoint(path, "missing weights file"));
+    }
+    let mut model = Pfn::new(config, 0, device);
+    let mut store = SafetensorsStore::from_file(path)
+        .validate(false)
+        .allow_partial(true);
+    let result = model.load_from(&mut store).map_err(|e| {
+        PfnError::checkpoint(
+            path,
+            format!("unreadable weights (corrupt or truncated?): {e}"),
+        )
+    })?;
+    let mut problems = Vec::new();
+    if !result.errors.is_empty() {
+        let shown: Vec<String> = result
+            .errors
+            .iter()
+            .take(3)
+            .map(|e| e.to_string())
+            .collect();
+        let more = result.errors.len().saturating_sub(shown.len());
+        problems.push(format!(
+            "{} tensor(s) do not fit the architecture in config.json (is it the config of these weights?): {}{}",
+            result.errors.len(),
+            shown.join("; "),
+            if more > 0 { format!(" … and {more} more") } else { String::new() }
+        ));
+    }
+    if !result.missing.is_empty() {
+        let names: Vec<_> = result.missing.iter().map(|(n, _)| n.as_str()).collect();
+        problems.push(format!("missing tensors: {}", names.join(", ")));
+    }
+    if !result.unused.is_empty() {
+        problems.push(format!("unexpected tensors: {}", result.unused.join(", ")));
+    }
+    if !problems.is_empty() {
+        return Err(PfnError::checkpoint(path, problems.join("; ")));
+    }
+    Ok(model)
+}
+
+/// State saved beside the burn records for `--resume`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResumeState {
+    /// Steps completed.
+    pub step: u64,
+    /// Loss EMA at that step.
+    pub loss_ema: Option<f64>,
+    /// Wall time spent so far.
+    pub wall_time_s: f64,
+    /// Latest validation (step, NLL).
+    pub last_val: Option<(u64, f64)>,
+}
+
+/// Where the resume state of `dir` lives (falls back to the previous copy if a save was
+/// interrupted between its two renames).
+pub fn resume_dir(dir: &Path) -> Option<PathBuf> {
+    [RESUME_DIR, "resume.old"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.join("state.json").is_file())
+}
+
+/// Writes the resume folder: model and optimiser records plus `state.json`.
+pub fn save_resume(
+    dir: &Path,
+    model: &Pfn,
+    optimizer: &burn::optim::ModuleOptimizer,
+    state: &ResumeState,
+) -> Result<()> {
+    let fresh = dir.join(format!("{RESUME_DIR}.tmp-{}", std::process::id()));
+    if fresh.exists() {
+        fs::remove_dir_all(&fresh).map_err(io(&fresh))?;
+    }
+    fs::create_dir_all(&fresh).map_err(io(&fresh))?;
+    let record_err = |what: &str| {
+        let p = fresh.join(what);
+        move |e: burn::store::RecordError| PfnError::checkpoint(p, format!("cannot write: {e}"))
+    };
+    model
+        .clone()
+        .save_file(fresh.join("model.bpk"))
+        .map_err(record_err("model.bpk"))?;
+    optimizer
+        .save(fresh.join("optimizer.bpk"))
+        .map_err(record_err("optimizer.bpk"))?;
+    let text = serde_json::to_string_pretty(state).expect("state serialises");
+    fs::write(fresh.join("state.json"), text).map_err(io(&fresh))?;
+
+    let current = dir.join(RESUME_DIR);
+    let old = dir.join("resume.old");
+    if old.exists() {
+        fs::remove_dir_all(&old).map_err(io(&old))?;
+    }
+    if current.exists() {
+        fs::rename(&current, &old).map_err(io(&current))?;
+    }
+    fs::rename(&fresh, &current).map_err(io(&current))?;
+    if old.exists() {
+        fs::remove_dir_all(&old).map_err(io(&old))?;
+    }
+    Ok(())
+}
+
+/// Loads the resume state of `dir` into `model` (built with the checkpoint's architecture
+/// on the training device) and a fresh optimiser.
+pub fn load_resume(
+    dir: &Path,
+    model: Pfn,
+    optimizer: burn::optim::ModuleOptimizer,
+) -> Result<(Pfn, burn::optim::ModuleOptimizer, ResumeState)> {
+    let Some(rd) = resume_dir(dir) else {
+        return Err(PfnError::checkpoint(
+            dir,
+            "no resume state (resume/state.json) to continue from",
+        ));
+    };
+    let state_path = rd.join("state.json");
+    let text = fs::read_to_string(&state_path).map_err(io(&state_path))?;
+    let state: ResumeState = serde_json::from_str(&text)
+        .map_err(|e| PfnError::checkpoint(&state_path, format!("invalid resume state: {e}")))?;
+    let model_path = rd.join("model.bpk");
+    let model = model
+        .try_load_file(&model_path)
+        .map_err(|e| PfnError::checkpoint(&model_path, format!("cannot load model record: {e}")))?;
+    let optim_path = rd.join("optimizer.bpk");
+    let optimizer = optimizer.load(&optim_path).map_err(|e| {
+        PfnError::checkpoint(&optim_path, format!("cannot load optimiser record: {e}"))
+    })?;
+    Ok((model, optimizer, state))
+}

@@ -1,0 +1,11 @@
+//! Training: settings, schedule, clipping, the loop and its log.
+
+pub mod clip;
+pub mod log;
+pub mod schedule;
+pub mod settings;
+pub mod trainer;
+
+pub use log::StepRecord;
+pub use settings::TrainConfig;
+pub use trainer::{Silent, TrainObserver, TrainOutcome, TrainRun};

@@ -1,0 +1,89 @@
+//! Training settings.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::PfnConfig;
+use crate::error::{PfnError, Result};
+
+/// Everything that decides a training run (besides the data), recorded in `config.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Architecture.
+    pub model: PfnConfig,
+    /// Optimiser steps.
+    pub steps: u64,
+    /// Sequences per batch.
+    pub batch: usize,
+    /// Tokens per sequence (context + queries).
+    pub seq_len: usize,
+    /// Peak learning rate (reference: 1e-4 for batch 25 × 1000 tokens).
+    pub lr: f64,
+    /// Fraction of steps of linear warm-up (reference: 0.25).
+    pub warmup: f64,
+    /// AdamW weight decay (reference: 0).
+    pub weight_decay: f64,
+    /// AdamW ε (PyTorch's 1e-8; burn's default is 1e-5).
+    pub adam_eps: f64,
+    /// Global gradient-norm clip (reference: 1.0).
+    pub clip: f64,
+    /// Seed of every random choice (initial weights, batches, validation set).
+    pub seed: u64,
+    /// Validate every this many steps (0: only at the end).
+    pub val_every: u64,
+    /// Number of fixed validation batches.
+    pub val_batches: usize,
+    /// Save a checkpoint every this many steps (0: only at the end).
+    pub checkpoint_every: u64,
+    /// Log a record every this many steps.
+    pub log_every: u64,
+}
+
+impl TrainConfig {
+    /// Reference defaults for `model`, sized for a short run.
+    pub fn new(model: PfnConfig) -> Self {
+        Self {
+            model,
+            steps: 1000,
+            batch: 8,
+            seq_len: 500,
+            lr: 1e-4,
+            warmup: 0.25,
+            weight_decay: 0.0,
+            adam_eps: 1e-8,
+            clip: 1.0,
+            seed: 0,
+            val_every: 100,
+            val_batches: 4,
+            checkpoint_every: 500,
+            log_every: 10,
+        }
+    }
+
+    /// Checks the settings.
+    pub fn validate(&self) -> Result<()> {
+        self.model.validate()?;
+        let bad = |m: String| Err(PfnError::InvalidTraining(m));
+        if self.steps == 0 || self.batch == 0 {
+            return bad("steps and batch must be positive".into());
+        }
+        if self.seq_len < 2 {
+            return bad(format!(
+                "seq-len {} < 2: a sequence needs a context and a query",
+                self.seq_len
+            ));
+        }
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return bad(format!("learning rate {} must be positive", self.lr));
+        }
+        if !(0.0..=1.0).contains(&self.warmup) {
+            return bad(format!("warm-up fraction {} not in [0, 1]", self.warmup));
+        }
+        if !(self.clip > 0.0) || self.weight_decay < 0.0 || !(self.adam_eps > 0.0) {
+            return bad("clip and adam-eps must be positive, weight decay ≥ 0".into());
+        }
+        if self.log_every == 0 {
+            return bad("log-every must be positive".into());
+        }
+        Ok(())
+    }
+}

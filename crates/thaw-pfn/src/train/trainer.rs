@@ -1,0 +1,261 @@
+//! The training loop: batches from a prior, AdamW with warm-up + cosine and global
+//! clipping, periodic validation on held-out batches, atomic checkpoints, exact resume.
+//!
+//! Exact resume: batch `s` is a function of (seed, s) only, the validation set of the
+//! seed, and model + optimiser state are restored from burn records — so a resumed
+//! run takes the same steps with the same losses as an uninterrupted one.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Int, Tensor};
+use thaw_prior::{Prior, derive_seed};
+
+use super::clip::clip_global_norm;
+use super::log::{StepRecord, TrainLog};
+use super::schedule::WarmupCosine;
+use super::settings::TrainConfig;
+use crate::checkpoint::{
+    self, CheckpointConfig, FORMAT_VERSION, LOG_FILE, Metrics, ResumeState, WEIGHTS_FILE,
+};
+use crate::error::{PfnError, Result};
+use crate::model::pfn::bar_cross_entropy;
+use crate::model::{Pfn, PfnInput};
+
+/// EMA weight of the newest loss.
+const EMA_ALPHA: f64 = 0.02;
+
+/// Hooks for progress display; every method has a do-nothing default.
+pub trait TrainObserver {
+    /// Training starts at `first_step` of `total`.
+    fn start(&mut self, _first_step: u64, _total: u64) {}
+    /// A step finished (called every step; `record.val_nll` set when validated).
+    fn step(&mut self, _record: &StepRecord) {}
+    /// A checkpoint was written after `step` steps.
+    fn saved(&mut self, _step: u64) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+impl TrainObserver for Silent {}
+
+/// One training run.
+pub struct TrainRun<'a> {
+    /// Settings.
+    pub config: TrainConfig,
+    /// Training batches.
+    pub prior: &'a (dyn Prior + Sync),
+    /// Held-out batches for validation (none: no validation).
+    pub val_prior: Option<&'a (dyn Prior + Sync)>,
+    /// Description of the data and prior, stored in `config.json`.
+    pub data: serde_json::Value,
+    /// Checkpoint directory.
+    pub out: PathBuf,
+    /// Continue from the checkpoint in `out`.
+    pub resume: bool,
+    /// Device to train on (plain; autodiff is added here).
+    pub device: Device,
+    /// Its name, for the record.
+    pub device_name: String,
+    /// Code revision, for the record.
+    pub git_revision: Option<String>,
+    /// Stop (with a checkpoint) once this many steps are done, to `--resume` later.
+    pub pause_at: Option<u64>,
+}
+
+/// What a finished run reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainOutcome {
+    /// Steps completed in total.
+    pub step: u64,
+    /// Final loss EMA.
+    pub loss_ema: Option<f64>,
+    /// Final validation NLL.
+    pub val_nll: Option<f64>,
+    /// Total training seconds (all parts of a resumed run).
+    pub wall_time_s: f64,
+}
+
+struct ValSet {
+    batches: Vec<(PfnInput, Tensor<2, Int>)>,
+    ln_bins: f64,
+}
+
+impl ValSet {
+    fn nll(&self, model: &Pfn) -> f64 {
+        let total: f64 = self
+            .batches
+            .iter()
+            .map(|(input, bins)| {
+                let ce = bar_cross_entropy(model.forward(input.clone()), bins.clone());
+                ce.into_scalar::<f32>() as f64
+            })
+            .sum();
+        total / self.batches.len() as f64 - self.ln_bins
+    }
+}
+
+impl TrainRun<'_> {
+    /// Trains to `config.steps`, reporting to `observer`.
+    pub fn run(self, observer: &mut dyn TrainObserver) -> Result<TrainOutcome> {
+        let cfg = &self.config;
+        cfg.validate()?;
+        std::fs::create_dir_all(&self.out).map_err(|source| PfnError::Io {
+            path: self.out.clone(),
+            source,
+        })?;
+        let train_device = self.device.clone().autodiff();
+        let mut model = Pfn::new(&cfg.model, cfg.seed, &train_device);
+        let mut optim: ModuleOptimizer = AdamWConfig::new()
+            .with_epsilon(cfg.adam_eps as f32)
+            .with_weight_decay(cfg.weight_decay as f32)
+            .init();
+        let mut state = ResumeState {
+            step: 0,
+            loss_ema: None,
+            wall_time_s: 0.0,
+            last_val: None,
+        };
+        if self.resume {
+            let saved = checkpoint::read_config(&self.out)?;
+            let saved_training: TrainConfig = serde_json::from_value(saved.training.clone())
+                .map_err(|e| {
+                    PfnError::checkpoint(&self.out, format!("training settings unreadable: {e}"))
+                })?;
+            if &saved_training != cfg {
+                return Err(PfnError::InvalidTraining(format!(
+                    "--resume needs the settings of the original run; {} has {saved_training:?}, asked {cfg:?}",
+                    self.out.display()
+                )));
+            }
+            let (m, o, s) = checkpoint::load_resume(&self.out, model, optim)?;
+            (model, optim, state) = (m, o, s);
+        }
+        if state.step >= cfg.steps {
+            return Ok(self.outcome(&state));
+        }
+        let mut log = TrainLog::open(&self.out.join(LOG_FILE), self.resume.then_some(state.step))?;
+        let val = self.val_set()?;
+        let schedule = WarmupCosine {
+            lr: cfg.lr,
+            warmup: cfg.warmup,
+            steps: cfg.steps,
+        };
+        observer.start(state.step, cfg.steps);
+
+        let started = Instant::now();
+        let wall_before = state.wall_time_s;
+        let mut interval = (Instant::now(), 0u64);
+        for step in state.step..cfg.steps {
+            let batch = self.prior.sample(cfg.seed, step, cfg.batch, cfg.seq_len)?;
+            let (input, bins) = PfnInput::from_batch(&batch, cfg.model.n_bins, &train_device);
+            let loss = bar_cross_entropy(model.forward(input), bins);
+            let grads = loss.backward();
+            let loss_value = loss.into_scalar::<f32>() as f64;
+            if !loss_value.is_finite() {
+                return Err(PfnError::InvalidTraining(format!(
+                    "loss became {loss_value} at step {}; lower --lr?",
+                    step + 1
+                )));
+            }
+            let mut grads = GradientsParams::from_grads(grads, &model);
+            let grad_norm = clip_global_norm(&model, &mut grads, cfg.clip as f32) as f64;
+            let lr = schedule.at(step);
+            model = optim.step(lr, model, grads);
+
+            let done = step + 1;
+            let ema = state.loss_ema.map_or(loss_value, |e| {
+                (1.0 - EMA_ALPHA) * e + EMA_ALPHA * loss_value
+            });
+            state.loss_ema = Some(ema);
+            state.step = done;
+            state.wall_time_s = wall_before + started.elapsed().as_secs_f64();
+            interval.1 += 1;
+
+            let last = done == cfg.steps;
+            let pausing = self.pause_at == Some(done);
+            let val_nll = match &val {
+                Some(v) if last || (cfg.val_every > 0 && done % cfg.val_every == 0) => {
+                    let nll = v.nll(&model.valid());
+                    state.last_val = Some((done, nll));
+                    Some(nll)
+                }
+                _ => None,
+            };
+            let secs = interval.0.elapsed().as_secs_f64().max(1e-9);
+            let record = StepRecord {
+                step: done,
+                loss: loss_value,
+                loss_ema: ema,
+                lr,
+                grad_norm,
+                tokens_per_s: (interval.1 * (cfg.batch * cfg.seq_len) as u64) as f64 / secs,
+                elapsed_s: state.wall_time_s,
+                val_nll,
+            };
+            if done % cfg.log_every == 0 || val_nll.is_some() || last {
+                log.write(&record)?;
+                interval = (Instant::now(), 0);
+            }
+            observer.step(&record);
+            if last || pausing || (cfg.checkpoint_every > 0 && done % cfg.checkpoint_every == 0) {
+                self.save(&model, &optim, &state)?;
+                observer.saved(done);
+            }
+            if pausing {
+                break;
+            }
+        }
+        Ok(self.outcome(&state))
+    }
+
+    fn outcome(&self, state: &ResumeState) -> TrainOutcome {
+        TrainOutcome {
+            step: state.step,
+            loss_ema: state.loss_ema,
+            val_nll: state.last_val.map(|v| v.1),
+            wall_time_s: state.wall_time_s,
+        }
+    }
+
+    fn val_set(&self) -> Result<Option<ValSet>> {
+        let Some(prior) = self.val_prior else {
+            return Ok(None);
+        };
+        let cfg = &self.config;
+        let seed = derive_seed(cfg.seed, &[u64::MAX]);
+        let batches = (0..cfg.val_batches.max(1) as u64)
+            .map(|i| {
+                let b = prior.sample(seed, i, cfg.batch, cfg.seq_len)?;
+                Ok(PfnInput::from_batch(&b, cfg.model.n_bins, &self.device))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(ValSet {
+            batches,
+            ln_bins: (cfg.model.n_bins as f64).ln(),
+        }))
+    }
+
+    fn save(&self, model: &Pfn, optim: &ModuleOptimizer, state: &ResumeState) -> Result<()> {
+        checkpoint::save_weights(&model.valid(), &self.out.join(WEIGHTS_FILE))?;
+        checkpoint::save_resume(&self.out, model, optim, state)?;
+        let config = CheckpointConfig {
+            format_version: FORMAT_VERSION,
+            model: self.config.model.clone(),
+            training: serde_json::to_value(&self.config).expect("settings serialise"),
+            data: self.data.clone(),
+            step: state.step,
+            metrics: Metrics {
+                train_loss_ema: state.loss_ema,
+                val_nll: state.last_val.map(|v| v.1),
+                val_step: state.last_val.map(|v| v.0),
+                wall_time_s: state.wall_time_s,
+                device: self.device_name.clone(),
+            },
+            git_revision: self.git_revision.clone(),
+        };
+        checkpoint::write_config(&self.out, &config)
+    }
+}

@@ -1,0 +1,183 @@
+//! Training on the tiny preset: it learns, it resumes exactly, its checkpoints fail loudly.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use burn::tensor::Device;
+use thaw_pfn::checkpoint::{self, CONFIG_FILE, LOG_FILE, WEIGHTS_FILE};
+use thaw_pfn::train::{Silent, StepRecord, TrainConfig, TrainRun};
+use thaw_pfn::{PfnConfig, PfnError, Surrogate};
+
+fn settings(steps: u64) -> TrainConfig {
+    let mut c = TrainConfig::new(PfnConfig::tiny());
+    c.steps = steps;
+    c.batch = 4;
+    c.seq_len = 60;
+    c.lr = 3e-3;
+    c.val_every = 10;
+    c.val_batches = 2;
+    c.checkpoint_every = 5;
+    c.log_every = 1;
+    c.seed = 11;
+    c
+}
+
+fn train(
+    dir: &Path,
+    config: TrainConfig,
+    resume: bool,
+    pause_at: Option<u64>,
+) -> thaw_pfn::Result<()> {
+    TrainRun {
+        config,
+        prior: &common::ToyPrior,
+        val_prior: Some(&common::ToyPrior),
+        data: serde_json::json!({"prior": "toy"}),
+        out: dir.to_path_buf(),
+        resume,
+        device: Device::flex(),
+        device_name: "cpu".into(),
+        git_revision: None,
+        pause_at,
+    }
+    .run(&mut Silent)
+    .map(|_| ())
+}
+
+/// The header (as JSON; its metadata map has no fixed key order) and the tensor bytes.
+fn safetensors_parts(dir: &Path) -> (serde_json::Value, Vec<u8>) {
+    let bytes = fs::read(dir.join(WEIGHTS_FILE)).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    (
+        serde_json::from_slice(&bytes[8..8 + n]).unwrap(),
+        bytes[8 + n..].to_vec(),
+    )
+}
+
+fn log(dir: &Path) -> Vec<StepRecord> {
+    fs::read_to_string(dir.join(LOG_FILE))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn tiny_model_learns_the_toy_prior() {
+    let dir = tempfile::tempdir().unwrap();
+    train(dir.path(), settings(60), false, None).unwrap();
+    let vals: Vec<f64> = log(dir.path()).iter().filter_map(|r| r.val_nll).collect();
+    assert_eq!(vals.len(), 6);
+    assert!(
+        vals[5] < vals[0] - 0.3,
+        "validation NLL did not improve: {vals:?}"
+    );
+    let cfg = checkpoint::read_config(dir.path()).unwrap();
+    assert_eq!(cfg.step, 60);
+    assert_eq!(cfg.metrics.val_nll, Some(vals[5]));
+}
+
+#[test]
+fn resume_continues_exactly() {
+    let whole = tempfile::tempdir().unwrap();
+    train(whole.path(), settings(12), false, None).unwrap();
+
+    let parts = tempfile::tempdir().unwrap();
+    train(parts.path(), settings(12), false, Some(7)).unwrap();
+    assert_eq!(checkpoint::read_config(parts.path()).unwrap().step, 7);
+    train(parts.path(), settings(12), true, None).unwrap();
+
+    let strip = |rs: Vec<StepRecord>| -> Vec<_> {
+        rs.into_iter()
+            .map(|r| (r.step, r.loss, r.loss_ema, r.lr, r.grad_norm, r.val_nll))
+            .collect()
+    };
+    let (a, b) = (strip(log(whole.path())), strip(log(parts.path())));
+    assert_eq!(a.len(), 12);
+    assert_eq!(a, b);
+    assert_eq!(
+        safetensors_parts(whole.path()),
+        safetensors_parts(parts.path())
+    );
+}
+
+#[test]
+fn resume_refuses_other_settings_and_missing_state() {
+    let dir = tempfile::tempdir().unwrap();
+    train(dir.path(), settings(6), false, Some(3)).unwrap();
+    let mut other = settings(6);
+    other.lr = 1e-2;
+    let err = train(dir.path(), other, true, None).unwrap_err();
+    assert!(
+        err.to_string().contains("settings of the original run"),
+        "{err}"
+    );
+    let empty = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        train(empty.path(), settings(6), true, None),
+        Err(PfnError::Checkpoint { .. })
+    ));
+}
+
+fn trained_checkpoint() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    train(dir.path(), settings(2), false, None).unwrap();
+    dir
+}
+
+fn load_error(dir: &Path) -> String {
+    match Surrogate::load(dir) {
+        Ok(_) => panic!("loading {} should fail", dir.display()),
+        Err(e) => {
+            assert!(matches!(e, PfnError::Checkpoint { .. }), "{e:?}");
+            e.to_string()
+        }
+    }
+}
+
+#[test]
+fn a_good_checkpoint_loads() {
+    let dir = trained_checkpoint();
+    Surrogate::load(dir.path()).unwrap();
+}
+
+#[test]
+fn missing_config_is_named() {
+    let dir = trained_checkpoint();
+    fs::remove_file(dir.path().join(CONFIG_FILE)).unwrap();
+    assert!(load_error(dir.path()).contains("config.json"));
+}
+
+#[test]
+fn wrong_shapes_are_reported() {
+    let dir = trained_checkpoint();
+    let path = dir.path().join(CONFIG_FILE);
+    let text = fs::read_to_string(&path)
+        .unwrap()
+        .replace("\"d_model\": 32", "\"d_model\": 48");
+    fs::write(&path, text).unwrap();
+    let e = load_error(dir.path());
+    assert!(e.contains("do not fit") || e.contains("shape"), "{e}");
+}
+
+#[test]
+fn corrupt_and_truncated_weights_are_reported() {
+    let dir = trained_checkpoint();
+    let path = dir.path().join(WEIGHTS_FILE);
+    let bytes = fs::read(&path).unwrap();
+    fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    load_error(dir.path());
+    fs::write(&path, b"this is not a safetensors file at all").unwrap();
+    load_error(dir.path());
+    fs::remove_file(&path).unwrap();
+    assert!(load_error(dir.path()).contains("missing weights"));
+}
+
+#[test]
+fn garbage_config_is_reported() {
+    let dir = trained_checkpoint();
+    fs::write(dir.path().join(CONFIG_FILE), "{\"format_version\": 1").unwrap();
+    assert!(load_error(dir.path()).contains("not a valid checkpoint config"));
+}

@@ -1,0 +1,26 @@
+//! # thaw-prior — batches for PFN training
+//!
+//! Every prior produces the same [`Batch`] layout (see [`batch`]): tokens
+//! `[curve id, t, hyperparameters padded to 10]`, targets y, and one context size
+//! per batch. [`TaskSetPrior`] builds sequences from real learning curves
+//! (with CDF-augment or Mixup); the synthetic FT-PFN prior will join it.
+
+pub mod batch;
+pub mod error;
+pub mod layout;
+pub mod seed;
+pub mod taskset;
+
+pub use batch::{Batch, FEATURES, MAX_CURVE_ID, MAX_HPS, Sequence, encode_hps};
+pub use error::{PriorError, Result};
+pub use layout::{ContextSize, SlotLayout, layout_slots};
+pub use seed::{derive_seed, rng_for};
+pub use taskset::{Augment, TaskSetPrior};
+
+/// A source of training batches. Deterministic: the same RNG state gives the same batch.
+pub trait Prior {
+    /// Draws a batch of `batch` sequences of `seq_len` tokens for training step `step`
+    /// (every random choice flows from `seed` and `step`, so a resumed run draws the
+    /// same batches as an uninterrupted one).
+    fn sample(&self, seed: u64, step: u64, batch: usize, seq_len: usize) -> Result<Batch>;
+}

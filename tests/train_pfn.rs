@@ -1,0 +1,195 @@
+//! `train-pfn` and `thaw predict` end to end on a small generated TaskSet file.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn bin(name: &str, args: &[&str], cwd: &Path) -> Output {
+    let exe = match name {
+        "train-pfn" => env!("CARGO_BIN_EXE_train-pfn"),
+        _ => env!("CARGO_BIN_EXE_thaw"),
+    };
+    Command::new(exe)
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Three tasks of 16 configurations × 10 epochs (+ the initial point) as TaskSet JSON,
+/// imported to data/parquet/taskset.parquet under `root`.
+fn make_data(root: &Path) {
+    let raw = root.join("data/raw/taskset");
+    std::fs::create_dir_all(&raw).unwrap();
+    for (t, name) in ["task_a", "task_b", "task_c"].iter().enumerate() {
+        let rows: Vec<String> = (0..16)
+            .map(|c| {
+                let lr = 10f64.powf(-4.0 + 3.0 * c as f64 / 15.0);
+                let rate = 0.05 + 0.02 * c as f64 + 0.03 * t as f64;
+                let curve: Vec<String> = (0..=10).map(|e| format!("{:.5}", 1.0 * (-(rate * e as f64)).exp() + 0.1)).collect();
+                format!(
+                    "{{\"hp\": {{\"learning_rate\": {lr}, \"beta1\": 0.9, \"beta2\": 0.999, \"epsilon\": 1e-8, \"l1\": 1e-6, \"l2\": 1e-6, \"linear_decay\": 1e-6, \"exponential_decay\": 1e-5}}, \"valid\": {{\"loss\": [{}]}}}}",
+                    curve.join(",")
+                )
+            })
+            .collect();
+        std::fs::write(
+            raw.join(format!("{name}.json")),
+            format!("[{}]", rows.join(",")),
+        )
+        .unwrap();
+    }
+    let o = bin("thaw", &["data", "import"], root);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+const TINY: &[&str] = &[
+    "--model",
+    "tiny",
+    "--steps",
+    "6",
+    "--batch",
+    "2",
+    "--seq-len",
+    "40",
+    "--val-every",
+    "3",
+    "--val-batches",
+    "1",
+    "--checkpoint-every",
+    "3",
+    "--log-every",
+    "1",
+    "--val-tasks",
+    "task_c",
+];
+
+#[test]
+fn trains_resumes_and_predicts() {
+    let tmp = tempfile::tempdir().unwrap();
+    make_data(tmp.path());
+    let mut args = TINY.to_vec();
+    args.extend(["--out", "ck", "--pause-at", "3", "-q"]);
+    let o = bin("train-pfn", &args, tmp.path());
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("on 2 task(s), validating on 1"),
+        "{}",
+        text(&o)
+    );
+
+    // Resuming with a changed setting is refused; with none, it finishes the run.
+    let o = bin(
+        "train-pfn",
+        &["--out", "ck", "--resume", "--lr", "0.5", "-q"],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("flags differ"), "{}", text(&o));
+    let o = bin("train-pfn", &["--out", "ck", "--resume", "-q"], tmp.path());
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("done: 6 steps"), "{}", text(&o));
+
+    let cfg: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("ck/config.json")).unwrap())
+            .unwrap();
+    assert_eq!(cfg["step"], 6);
+    assert_eq!(
+        cfg["data"]["train_tasks"],
+        serde_json::json!(["task_a", "task_b"])
+    );
+    assert_eq!(cfg["data"]["val_tasks"], serde_json::json!(["task_c"]));
+    assert_eq!(cfg["data"]["augment"], "cdf");
+    assert!(cfg["metrics"]["val_nll"].is_f64());
+    let log = std::fs::read_to_string(tmp.path().join("ck/train.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 6, "{log}");
+
+    let o = bin(
+        "thaw",
+        &[
+            "predict",
+            "--checkpoint",
+            "ck",
+            "--context",
+            "30",
+            "--show",
+            "3",
+        ],
+        tmp.path(),
+    );
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("task task_c (held out from training)"),
+        "{out}"
+    );
+    assert!(out.contains("log-likelihood"), "{out}");
+}
+
+#[test]
+fn bad_settings_are_reported_not_panicked() {
+    let tmp = tempfile::tempdir().unwrap();
+    make_data(tmp.path());
+    let cases: &[(&[&str], &str)] = &[
+        (&["--model", "huge", "--out", "x"], "unknown model preset"),
+        (
+            &["--heads", "3", "--model", "tiny", "--out", "x"],
+            "not a multiple of n_heads",
+        ),
+        (&["--data", "nope.parquet", "--out", "x"], "nope.parquet"),
+        (
+            &[
+                "--train-tasks",
+                "task_a",
+                "--val-tasks",
+                "task_a",
+                "--out",
+                "x",
+            ],
+            "held-out",
+        ),
+        (&["--val-tasks", "task", "--out", "x"], "matches 3 tasks"),
+        (&["--augment", "wild", "--out", "x"], "unknown augmentation"),
+        (
+            &[
+                "--model",
+                "tiny",
+                "--seq-len",
+                "500",
+                "--steps",
+                "1",
+                "--out",
+                "x",
+            ],
+            "exceeds",
+        ),
+        (
+            &["--device", "cuda", "--out", "x"],
+            "rebuild with `--features cuda`",
+        ),
+        (&["--out", "x", "--resume"], "no checkpoint"),
+    ];
+    for (args, want) in cases {
+        let o = bin("train-pfn", args, tmp.path());
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {out}");
+        assert!(out.contains(want), "{args:?}: expected {want:?} in {out}");
+        assert!(!out.contains("panicked"), "{out}");
+    }
+}
+
+#[test]
+fn predict_refuses_a_broken_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("ck")).unwrap();
+    let o = bin("thaw", &["predict", "--checkpoint", "ck"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("config.json"), "{}", text(&o));
+}
