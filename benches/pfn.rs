@@ -10,6 +10,7 @@
 //! Shapes (id = group/name):
 //! - train/small_b8_400+100: d 128, 3 layers, 4 heads, ff 256, batch 8, 400 context + 100 query tokens
 //! - train/paper_b4_500+500: d 512, 6 layers, 4 heads, ff 1024, batch 4, 500 + 500
+//! - …_dp2: the same step with the batch split over 2 threads (`--data-parallel 2`)
 //! - infer/paper_500+500:    paper model, batch 1, 500 + 500 (one forward, as torch's infer_s)
 //! - predict/small_1000x1000: Surrogate::predict, 1000-token context, 1000 queries
 //! - prior/taskset_b8_500:   TaskSetPrior with CDF-augment, batch 8 × 500 tokens (needs real data)
@@ -17,16 +18,16 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{AdamWConfig, ModuleOptimizer};
 use burn::tensor::Device;
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use thaw_pfn::checkpoint::{CheckpointConfig, FORMAT_VERSION, Metrics};
-use thaw_pfn::model::pfn::bar_cross_entropy;
 use thaw_pfn::model::{Pfn, PfnInput};
 use thaw_pfn::surrogate::{Observation, Query};
 use thaw_pfn::train::clip::clip_global_norm;
+use thaw_pfn::train::parallel::loss_and_grads;
 use thaw_pfn::{PfnConfig, Surrogate};
 use thaw_prior::{Augment, Batch, ContextSize, FEATURES, Prior, TaskSetPrior};
 
@@ -49,7 +50,7 @@ fn random_batch(b: usize, n: usize, m: usize, seed: u64) -> Batch {
     }
 }
 
-fn train_step(c: &mut Criterion, name: &str, cfg: PfnConfig, b: usize, n: usize, m: usize) {
+fn train_step(c: &mut Criterion, name: &str, cfg: PfnConfig, b: usize, n: usize, m: usize, threads: usize) {
     let device = Device::flex().autodiff();
     let mut model = Pfn::new(&cfg, 0, &device);
     let mut optim: ModuleOptimizer = AdamWConfig::new()
@@ -61,21 +62,20 @@ fn train_step(c: &mut Criterion, name: &str, cfg: PfnConfig, b: usize, n: usize,
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     g.bench_function(name, |bench| {
         bench.iter(|| {
-            let (input, bins) = PfnInput::from_batch(&batch, cfg.n_bins, &device);
-            let loss = bar_cross_entropy(model.forward(input), bins);
-            let grads = loss.backward();
-            let mut grads = GradientsParams::from_grads(grads, &model);
+            let (loss, mut grads) = loss_and_grads(&model, &batch, cfg.n_bins, &device, threads);
             clip_global_norm(&model, &mut grads, 1.0);
             model = optim.step(1e-4, model.clone(), grads);
-            black_box(loss.into_scalar::<f32>())
+            black_box(loss)
         })
     });
     g.finish();
 }
 
 fn train_benches(c: &mut Criterion) {
-    train_step(c, "small_b8_400+100", PfnConfig::small(), 8, 400, 100);
-    train_step(c, "paper_b4_500+500", PfnConfig::paper(), 4, 500, 500);
+    train_step(c, "small_b8_400+100", PfnConfig::small(), 8, 400, 100, 1);
+    train_step(c, "small_b8_400+100_dp2", PfnConfig::small(), 8, 400, 100, 2);
+    train_step(c, "paper_b4_500+500", PfnConfig::paper(), 4, 500, 500, 1);
+    train_step(c, "paper_b4_500+500_dp2", PfnConfig::paper(), 4, 500, 500, 2);
 }
 
 fn infer_benches(c: &mut Criterion) {

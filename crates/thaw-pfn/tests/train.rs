@@ -181,3 +181,35 @@ fn garbage_config_is_reported() {
     fs::write(dir.path().join(CONFIG_FILE), "{\"format_version\": 1").unwrap();
     assert!(load_error(dir.path()).contains("not a valid checkpoint config"));
 }
+
+#[test]
+fn data_parallel_gradients_match_the_single_thread_ones() {
+    use burn::module::{Module, ModuleVisitor, Param};
+    use burn::tensor::Tensor;
+    use thaw_pfn::model::Pfn;
+    use thaw_pfn::train::parallel::loss_and_grads;
+    use thaw_prior::Prior;
+
+    struct Collect<'a>(&'a burn::optim::GradientsParams, Vec<f32>);
+    impl ModuleVisitor for Collect<'_> {
+        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+            if let Some(g) = self.0.get::<D>(p.id) {
+                self.1.extend(g.into_data().try_to_vec::<f32>().unwrap());
+            }
+        }
+    }
+    let device = Device::flex().autodiff();
+    let cfg = PfnConfig::tiny();
+    let model = Pfn::new(&cfg, 2, &device);
+    let batch = common::ToyPrior.sample(5, 0, 5, 40).unwrap();
+    let (l1, g1) = loss_and_grads(&model, &batch, cfg.n_bins, &device, 1);
+    let (l3, g3) = loss_and_grads(&model, &batch, cfg.n_bins, &device, 3);
+    assert!((l1 - l3).abs() < 1e-5, "{l1} vs {l3}");
+    let (mut a, mut b) = (Collect(&g1, vec![]), Collect(&g3, vec![]));
+    model.visit(&mut a);
+    model.visit(&mut b);
+    assert_eq!(a.1.len(), b.1.len());
+    assert!(!a.1.is_empty());
+    let worst = a.1.iter().zip(&b.1).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    assert!(worst < 1e-5, "gradients differ by {worst}");
+}

@@ -111,6 +111,9 @@ pub struct TrainArgs {
     /// Log to train.jsonl every N steps [default: 10].
     #[arg(long)]
     log_every: Option<u64>,
+    /// Split every batch across N threads (CPU: 2 keeps both cores busy) [default: 1].
+    #[arg(long)]
+    data_parallel: Option<usize>,
     /// Checkpoint directory.
     #[arg(long)]
     out: PathBuf,

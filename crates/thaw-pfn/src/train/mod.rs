@@ -2,6 +2,7 @@
 
 pub mod clip;
 pub mod log;
+pub mod parallel;
 pub mod schedule;
 pub mod settings;
 pub mod trainer;

@@ -36,6 +36,14 @@ pub struct TrainConfig {
     pub checkpoint_every: u64,
     /// Log a record every this many steps.
     pub log_every: u64,
+    /// Threads that each take a share of every batch (see `train::parallel`); results
+    /// depend on it only through float summation order.
+    #[serde(default = "one")]
+    pub data_parallel: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl TrainConfig {
@@ -56,6 +64,7 @@ impl TrainConfig {
             val_batches: 4,
             checkpoint_every: 500,
             log_every: 10,
+            data_parallel: 1,
         }
     }
 
@@ -80,6 +89,9 @@ impl TrainConfig {
         }
         if !(self.clip > 0.0) || self.weight_decay < 0.0 || !(self.adam_eps > 0.0) {
             return bad("clip and adam-eps must be positive, weight decay ≥ 0".into());
+        }
+        if self.data_parallel == 0 || self.data_parallel > self.batch {
+            return bad(format!("data-parallel {} must lie in 1..=batch ({})", self.data_parallel, self.batch));
         }
         if self.log_every == 0 {
             return bad("log-every must be positive".into());

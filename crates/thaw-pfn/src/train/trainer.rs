@@ -9,12 +9,13 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{AdamWConfig, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor};
 use thaw_prior::{Prior, derive_seed};
 
 use super::clip::clip_global_norm;
 use super::log::{StepRecord, TrainLog};
+use super::parallel::loss_and_grads;
 use super::schedule::WarmupCosine;
 use super::settings::TrainConfig;
 use crate::checkpoint::{
@@ -150,17 +151,14 @@ impl TrainRun<'_> {
         let mut interval = (Instant::now(), 0u64);
         for step in state.step..cfg.steps {
             let batch = self.prior.sample(cfg.seed, step, cfg.batch, cfg.seq_len)?;
-            let (input, bins) = PfnInput::from_batch(&batch, cfg.model.n_bins, &train_device);
-            let loss = bar_cross_entropy(model.forward(input), bins);
-            let grads = loss.backward();
-            let loss_value = loss.into_scalar::<f32>() as f64;
+            let (loss_value, mut grads) =
+                loss_and_grads(&model, &batch, cfg.model.n_bins, &train_device, cfg.data_parallel);
             if !loss_value.is_finite() {
                 return Err(PfnError::InvalidTraining(format!(
                     "loss became {loss_value} at step {}; lower --lr?",
                     step + 1
                 )));
             }
-            let mut grads = GradientsParams::from_grads(grads, &model);
             let grad_norm = clip_global_norm(&model, &mut grads, cfg.clip as f32) as f64;
             let lr = schedule.at(step);
             model = optim.step(lr, model, grads);
