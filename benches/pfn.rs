@@ -23,7 +23,7 @@ use burn::tensor::Device;
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use thaw_pfn::checkpoint::{CheckpointConfig, FORMAT_VERSION, Metrics};
+use thaw_pfn::checkpoint::CheckpointConfig;
 use thaw_pfn::model::{Pfn, PfnInput};
 use thaw_pfn::surrogate::{Observation, Query};
 use thaw_pfn::train::clip::clip_global_norm;
@@ -94,15 +94,7 @@ fn infer_benches(c: &mut Criterion) {
     g.finish();
 
     let small = PfnConfig::small();
-    let config = CheckpointConfig {
-        format_version: FORMAT_VERSION,
-        model: small.clone(),
-        training: serde_json::Value::Null,
-        data: serde_json::Value::Null,
-        step: 0,
-        metrics: Metrics::default(),
-        git_revision: None,
-    };
+    let config = CheckpointConfig::untrained(small.clone());
     let s = Surrogate::from_model(Pfn::new(&small, 0, &device), config, device.clone());
     let mut rng = StdRng::seed_from_u64(3);
     let configs: Vec<Vec<f32>> = (0..1000)

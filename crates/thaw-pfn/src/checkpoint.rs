@@ -53,6 +53,21 @@ pub struct CheckpointConfig {
     pub git_revision: Option<String>,
 }
 
+impl CheckpointConfig {
+    /// The config of an in-memory model that has no training record (tests, benchmarks).
+    pub fn untrained(model: PfnConfig) -> Self {
+        Self {
+            format_version: FORMAT_VERSION,
+            model,
+            training: serde_json::Value::Null,
+            data: serde_json::Value::Null,
+            step: 0,
+            metrics: Metrics::default(),
+            git_revision: None,
+        }
+    }
+}
+
 /// Metrics stored with a checkpoint.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {

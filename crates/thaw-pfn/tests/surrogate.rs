@@ -1,7 +1,7 @@
 //! The inference API: validation, determinism, chunking, query independence.
 
 use burn::tensor::Device;
-use thaw_pfn::checkpoint::{CheckpointConfig, FORMAT_VERSION, Metrics};
+use thaw_pfn::checkpoint::CheckpointConfig;
 use thaw_pfn::model::Pfn;
 use thaw_pfn::surrogate::{Observation, Query};
 use thaw_pfn::{PfnConfig, PfnError, Surrogate};
@@ -9,15 +9,7 @@ use thaw_pfn::{PfnConfig, PfnError, Surrogate};
 fn surrogate() -> Surrogate {
     let device = Device::flex();
     let model = PfnConfig::tiny();
-    let config = CheckpointConfig {
-        format_version: FORMAT_VERSION,
-        model: model.clone(),
-        training: serde_json::Value::Null,
-        data: serde_json::Value::Null,
-        step: 0,
-        metrics: Metrics::default(),
-        git_revision: None,
-    };
+    let config = CheckpointConfig::untrained(model.clone());
     Surrogate::from_model(Pfn::new(&model, 3, &device), config, device)
 }
 
