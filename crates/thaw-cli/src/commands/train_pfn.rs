@@ -19,11 +19,11 @@ const EXAMPLES: &str = "\
 Examples:
   # a quick look (tiny model, a minute on a laptop)
   train-pfn --model tiny --steps 200 --out /tmp/pfn-tiny
-  # the shipped Adam-PFN (small): train on 6 TaskSet tasks, validate on 2
+  # the shipped Adam-PFN (small): train on 6 TaskSet tasks, validate on the other 2
   train-pfn --prior taskset --data data/parquet/taskset.parquet \\
-      --val-tasks FixedTextRNNClassification_imdb_patch32_GRU64,word_rnn \\
-      --train-tasks all-but:FixedTextRNNClassification_imdb_patch32_GRU64,word_rnn \\
-      --augment cdf --model small --steps 4000 --seed 0 --out checkpoints/adam-pfn-small
+      --val-tasks FixedTextRNNClassification_imdb_patch32_GRU128_bs128,FixedTextRNNClassification_imdb_patch128_LSTM128_embed128_bs64 \\
+      --augment cdf --model small --steps 2500 --batch 8 --seq-len 400 --lr 3e-4 --seed 0 \\
+      --val-every 250 --val-batches 8 --checkpoint-every 250 --out checkpoints/adam-pfn-small
   # continue an interrupted run exactly where its last checkpoint left off
   train-pfn --out checkpoints/adam-pfn-small --resume
 
@@ -42,7 +42,7 @@ pub struct TrainArgs {
     /// Prior to train on: taskset (real curves). [ftpfn: not yet]
     #[arg(long, default_value = "taskset")]
     prior: String,
-    /// Parquet file of tasks (from `thaw data import`).
+    /// Parquet file of tasks (from `thaw data import`) [default: data/parquet/taskset.parquet].
     #[arg(long)]
     data: Option<PathBuf>,
     /// Tasks to train on [default: all-but the validation tasks].
@@ -51,10 +51,10 @@ pub struct TrainArgs {
     /// Held-out tasks for validation NLL [default: none].
     #[arg(long)]
     val_tasks: Option<String>,
-    /// Augmentation: cdf (Beta-CDF warp per sequence), mixup (per batch) or none.
+    /// Augmentation: cdf (Beta-CDF warp per sequence), mixup (per batch) or none [default: cdf].
     #[arg(long)]
     augment: Option<String>,
-    /// Architecture preset: tiny, small or paper.
+    /// Architecture preset: tiny, small or paper [default: small].
     #[arg(long)]
     model: Option<String>,
     /// Override the preset's width.
