@@ -50,7 +50,15 @@ fn random_batch(b: usize, n: usize, m: usize, seed: u64) -> Batch {
     }
 }
 
-fn train_step(c: &mut Criterion, name: &str, cfg: PfnConfig, b: usize, n: usize, m: usize, threads: usize) {
+fn train_step(
+    c: &mut Criterion,
+    name: &str,
+    cfg: PfnConfig,
+    b: usize,
+    n: usize,
+    m: usize,
+    threads: usize,
+) {
     let device = Device::flex().autodiff();
     let mut model = Pfn::new(&cfg, 0, &device);
     let mut optim: ModuleOptimizer = AdamWConfig::new()
@@ -73,9 +81,25 @@ fn train_step(c: &mut Criterion, name: &str, cfg: PfnConfig, b: usize, n: usize,
 
 fn train_benches(c: &mut Criterion) {
     train_step(c, "small_b8_400+100", PfnConfig::small(), 8, 400, 100, 1);
-    train_step(c, "small_b8_400+100_dp2", PfnConfig::small(), 8, 400, 100, 2);
+    train_step(
+        c,
+        "small_b8_400+100_dp2",
+        PfnConfig::small(),
+        8,
+        400,
+        100,
+        2,
+    );
     train_step(c, "paper_b4_500+500", PfnConfig::paper(), 4, 500, 500, 1);
-    train_step(c, "paper_b4_500+500_dp2", PfnConfig::paper(), 4, 500, 500, 2);
+    train_step(
+        c,
+        "paper_b4_500+500_dp2",
+        PfnConfig::paper(),
+        4,
+        500,
+        500,
+        2,
+    );
 }
 
 fn infer_benches(c: &mut Criterion) {

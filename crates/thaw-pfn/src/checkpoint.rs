@@ -83,7 +83,7 @@ pub struct Metrics {
     pub device: String,
 }
 
-/// `path` plus `suffix` as a sibling temporary name.
+/// A temporary sibling of `path` (`<name>.tmp-<pid>`), renamed over it once complete.
 fn temp_name(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".tmp-{}", std::process::id()));

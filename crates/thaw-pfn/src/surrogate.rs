@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use thaw_prior::{FEATURES, MAX_CURVE_ID, MAX_HPS, encode_hps};
+use thaw_prior::{FEATURES, MAX_CURVE_ID, MAX_HPS, encode_token};
 
 use crate::bar::BarDistribution;
 use crate::checkpoint::{self, CheckpointConfig, WEIGHTS_FILE};
@@ -18,8 +18,9 @@ use crate::error::{PfnError, Result};
 use crate::model::input::standardise;
 use crate::model::{Pfn, TokenTensors};
 
-/// Most context tokens one call accepts (memory bound; the shipped models were
-/// trained on sequences of at most a few thousand tokens).
+/// Most context tokens one call accepts (a memory bound). A model is only trained on
+/// contexts up to its training `seq_len` (400 for `adam-pfn-small`); longer ones work
+/// but are extrapolation.
 pub const MAX_CONTEXT: usize = 10_000;
 
 /// An observed point of a learning curve: hyperparameters (each in [0, 1]), progress
@@ -154,7 +155,7 @@ impl Surrogate {
                 }
             };
             ctx_ids.push(id as i64);
-            token(&o.hps, o.t, &mut ctx_x[i * FEATURES..(i + 1) * FEATURES])?;
+            encode_token(o.t, &o.hps, &mut ctx_x[i * FEATURES..(i + 1) * FEATURES])?;
             ctx_y.push(standardise(o.y));
         }
         if curves.len() > MAX_CURVE_ID {
@@ -183,7 +184,7 @@ impl Surrogate {
             let m = chunk.len();
             let mut x = vec![0.0; m * FEATURES];
             for (i, q) in chunk.iter().enumerate() {
-                token(&q.hps, q.t, &mut x[i * FEATURES..(i + 1) * FEATURES])?;
+                encode_token(q.t, &q.hps, &mut x[i * FEATURES..(i + 1) * FEATURES])?;
             }
             let tokens = TokenTensors::new(ids, &x, 1, m, &self.device);
             let logits = self.model.predict(&cache, tokens);
@@ -200,12 +201,6 @@ impl Surrogate {
         }
         Ok(out)
     }
-}
-
-/// Token features of one point.
-fn token(hps: &[f32], t: f32, out: &mut [f32]) -> Result<()> {
-    out[0] = t;
-    Ok(encode_hps(hps, &mut out[1..])?)
 }
 
 /// Checks every value (ranges, counts, one number of hyperparameters throughout).

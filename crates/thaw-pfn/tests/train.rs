@@ -210,6 +210,10 @@ fn data_parallel_gradients_match_the_single_thread_ones() {
     model.visit(&mut b);
     assert_eq!(a.1.len(), b.1.len());
     assert!(!a.1.is_empty());
-    let worst = a.1.iter().zip(&b.1).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    let worst =
+        a.1.iter()
+            .zip(&b.1)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max);
     assert!(worst < 1e-5, "gradients differ by {worst}");
 }

@@ -34,6 +34,12 @@ pub fn encode_hps(hps: &[f32], out: &mut [f32]) -> Result<()> {
     Ok(())
 }
 
+/// Writes one token's features, `[t, h·10/d_h padded to 10]`, into `out[..FEATURES]`.
+pub fn encode_token(t: f32, hps: &[f32], out: &mut [f32]) -> Result<()> {
+    out[0] = t;
+    encode_hps(hps, &mut out[1..FEATURES])
+}
+
 /// One training sequence: `len` tokens, the first `n_ctx` of them context.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sequence {

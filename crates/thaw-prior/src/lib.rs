@@ -11,7 +11,7 @@ pub mod layout;
 pub mod seed;
 pub mod taskset;
 
-pub use batch::{Batch, FEATURES, MAX_CURVE_ID, MAX_HPS, Sequence, encode_hps};
+pub use batch::{Batch, FEATURES, MAX_CURVE_ID, MAX_HPS, Sequence, encode_hps, encode_token};
 pub use error::{PriorError, Result};
 pub use layout::{ContextSize, SlotLayout, layout_slots};
 pub use seed::{derive_seed, rng_for};

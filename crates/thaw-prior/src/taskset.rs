@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use thaw_data::{BetaCdf, CdfAugment, CurveSet, MixupConfig, Task, mixup};
 
 use crate::Prior;
-use crate::batch::{Batch, FEATURES, MAX_CURVE_ID, MAX_HPS, Sequence, encode_hps};
+use crate::batch::{Batch, FEATURES, MAX_CURVE_ID, MAX_HPS, Sequence, encode_token};
 use crate::error::{PriorError, Result};
 use crate::layout::{ContextSize, layout_slots};
 use crate::seed::rng_for;
@@ -167,9 +167,11 @@ fn sequence<R: Rng + ?Sized>(
     };
     for (i, (&c, &e)) in layout.curve.iter().zip(&layout.epoch).enumerate() {
         let config = pool[c];
-        let row = &mut seq.x[i * FEATURES..(i + 1) * FEATURES];
-        row[0] = e as f32 / task.epochs as f32;
-        encode_hps(task.hp(config), &mut row[1..])?;
+        encode_token(
+            e as f32 / task.epochs as f32,
+            task.hp(config),
+            &mut seq.x[i * FEATURES..(i + 1) * FEATURES],
+        )?;
         let y = task.y_at(config, e - 1);
         seq.y.push(warp.map_or(y, |w| w.eval(y as f64) as f32));
         seq.ids.push(label[c]);

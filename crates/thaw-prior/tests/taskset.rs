@@ -8,22 +8,43 @@ use thaw_prior::{Augment, ContextSize, FEATURES, Prior, TaskSetPrior};
 /// A task of `configs` curves over `epochs` epochs with 2 hyperparameters; y depends on
 /// (config, epoch) in a way that identifies both (y = (c·epochs + e + 1) / (configs·epochs + 1)).
 fn task(name: &str, configs: usize, epochs: usize) -> Task {
-    let hps = (0..configs).flat_map(|c| [c as f32 / configs as f32, 0.5]).collect();
+    let hps = (0..configs)
+        .flat_map(|c| [c as f32 / configs as f32, 0.5])
+        .collect();
     let total = (configs * epochs + 1) as f32;
-    let y = (0..configs * epochs).map(|i| (i + 1) as f32 / total).collect();
+    let y = (0..configs * epochs)
+        .map(|i| (i + 1) as f32 / total)
+        .collect();
     Task {
         name: name.into(),
         benchmark: "test".into(),
         hp_names: vec!["a".into(), "b".into()],
-        curves: CurveSet { configs, epochs, n_hps: 2, hps, y },
-        raw: RawTask { name: name.into(), config_ids: vec![], hps: vec![], points: 0, curves: Default::default() },
+        curves: CurveSet {
+            configs,
+            epochs,
+            n_hps: 2,
+            hps,
+            y,
+        },
+        raw: RawTask {
+            name: name.into(),
+            config_ids: vec![],
+            hps: vec![],
+            points: 0,
+            curves: Default::default(),
+        },
         report: CleaningReport::default(),
     }
 }
 
 #[test]
 fn batches_are_deterministic_per_seed_and_step() {
-    let prior = TaskSetPrior::new(&[task("a", 30, 10), task("b", 30, 10)], Augment::Cdf(CdfAugment::default()), ContextSize::Uniform).unwrap();
+    let prior = TaskSetPrior::new(
+        &[task("a", 30, 10), task("b", 30, 10)],
+        Augment::Cdf(CdfAugment::default()),
+        ContextSize::Uniform,
+    )
+    .unwrap();
     let a = prior.sample(1, 5, 4, 50).unwrap();
     assert_eq!(a, prior.sample(1, 5, 4, 50).unwrap());
     assert_ne!(a, prior.sample(1, 6, 4, 50).unwrap());
@@ -33,7 +54,12 @@ fn batches_are_deterministic_per_seed_and_step() {
 #[test]
 fn tokens_follow_the_layout_rules() {
     let (configs, epochs) = (30, 10);
-    let prior = TaskSetPrior::new(&[task("a", configs, epochs)], Augment::None, ContextSize::Uniform).unwrap();
+    let prior = TaskSetPrior::new(
+        &[task("a", configs, epochs)],
+        Augment::None,
+        ContextSize::Uniform,
+    )
+    .unwrap();
     for step in 0..20 {
         let b = prior.sample(3, step, 3, 60).unwrap();
         for s in 0..b.batch {
@@ -45,9 +71,18 @@ fn tokens_follow_the_layout_rules() {
                 // y identifies the (config, epoch) point; t and hps must agree with it.
                 let idx = (b.y[k] * (configs * epochs + 1) as f32).round() as usize - 1;
                 let (c, e) = (idx / epochs, idx % epochs + 1);
-                assert!((x[0] - e as f32 / epochs as f32).abs() < 1e-6, "t of token {i}");
-                assert!((x[1] - 5.0 * c as f32 / configs as f32).abs() < 1e-5, "hp scaled by 10/d");
-                assert!((x[2] - 2.5).abs() < 1e-6 && x[3..].iter().all(|&v| v == 0.0), "padding");
+                assert!(
+                    (x[0] - e as f32 / epochs as f32).abs() < 1e-6,
+                    "t of token {i}"
+                );
+                assert!(
+                    (x[1] - 5.0 * c as f32 / configs as f32).abs() < 1e-5,
+                    "hp scaled by 10/d"
+                );
+                assert!(
+                    (x[2] - 2.5).abs() < 1e-6 && x[3..].iter().all(|&v| v == 0.0),
+                    "padding"
+                );
                 let id = b.ids[k];
                 if i < b.n_ctx {
                     assert!((1..=1000).contains(&id));
@@ -57,10 +92,18 @@ fn tokens_follow_the_layout_rules() {
                         // first time we see this label: it must belong to this curve only
                     }
                 } else {
-                    assert_eq!(id, label_of.get(&c).copied().unwrap_or(0), "query id = its curve's label or 0");
+                    assert_eq!(
+                        id,
+                        label_of.get(&c).copied().unwrap_or(0),
+                        "query id = its curve's label or 0"
+                    );
                 }
             }
-            assert_eq!(labels.len(), label_of.len(), "labels are distinct across curves");
+            assert_eq!(
+                labels.len(),
+                label_of.len(),
+                "labels are distinct across curves"
+            );
         }
     }
 }
@@ -68,7 +111,12 @@ fn tokens_follow_the_layout_rules() {
 #[test]
 fn cdf_augment_keeps_the_order_of_values() {
     let (configs, epochs) = (30, 10);
-    let prior = TaskSetPrior::new(&[task("a", configs, epochs)], Augment::Cdf(CdfAugment::default()), ContextSize::Fixed(20)).unwrap();
+    let prior = TaskSetPrior::new(
+        &[task("a", configs, epochs)],
+        Augment::Cdf(CdfAugment::default()),
+        ContextSize::Fixed(20),
+    )
+    .unwrap();
     let b = prior.sample(4, 0, 1, 80).unwrap();
     // The unwarped value of each token, recovered from its t and hyperparameter.
     let plain: Vec<f32> = (0..80)
@@ -79,7 +127,10 @@ fn cdf_augment_keeps_the_order_of_values() {
             (c * epochs + e) as f32 / (configs * epochs + 1) as f32
         })
         .collect();
-    assert!(plain.iter().zip(&b.y).any(|(p, w)| (p - w).abs() > 1e-3), "values are warped");
+    assert!(
+        plain.iter().zip(&b.y).any(|(p, w)| (p - w).abs() > 1e-3),
+        "values are warped"
+    );
     for i in 0..80 {
         for j in 0..80 {
             if plain[i] < plain[j] {
@@ -92,12 +143,24 @@ fn cdf_augment_keeps_the_order_of_values() {
 #[test]
 fn bad_settings_are_errors() {
     let t = [task("a", 30, 10), task("b", 20, 10)];
-    assert!(TaskSetPrior::new(&t, Augment::Mixup(MixupConfig::default()), ContextSize::Uniform).is_err());
+    assert!(
+        TaskSetPrior::new(
+            &t,
+            Augment::Mixup(MixupConfig::default()),
+            ContextSize::Uniform
+        )
+        .is_err()
+    );
     assert!(TaskSetPrior::new(&[], Augment::None, ContextSize::Uniform).is_err());
     let prior = TaskSetPrior::new(&t, Augment::None, ContextSize::Uniform).unwrap();
     assert_eq!(prior.max_seq_len(), 200);
     assert!(prior.sample(0, 0, 2, 201).is_err());
     assert!(prior.sample(0, 0, 2, 1).is_err());
-    let mixed = TaskSetPrior::new(&t[..1], Augment::Mixup(MixupConfig::default()), ContextSize::Uniform).unwrap();
+    let mixed = TaskSetPrior::new(
+        &t[..1],
+        Augment::Mixup(MixupConfig::default()),
+        ContextSize::Uniform,
+    )
+    .unwrap();
     assert!(mixed.sample(0, 0, 2, 50).is_ok());
 }

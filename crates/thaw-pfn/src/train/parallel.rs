@@ -16,7 +16,13 @@ use crate::model::pfn::bar_cross_entropy;
 use crate::model::{Pfn, PfnInput};
 
 /// Mean cross-entropy of `batch` and its gradients for `model` (on an autodiff `device`).
-pub fn loss_and_grads(model: &Pfn, batch: &Batch, n_bins: usize, device: &Device, parts: usize) -> (f64, GradientsParams) {
+pub fn loss_and_grads(
+    model: &Pfn,
+    batch: &Batch,
+    n_bins: usize,
+    device: &Device,
+    parts: usize,
+) -> (f64, GradientsParams) {
     let parts = parts.clamp(1, batch.batch);
     if parts == 1 {
         return one(model, batch, n_bins, device);
@@ -34,10 +40,16 @@ pub fn loss_and_grads(model: &Pfn, batch: &Batch, n_bins: usize, device: &Device
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("a training thread panicked")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a training thread panicked"))
+            .collect()
     });
     let loss = results.iter().map(|(l, _, w)| l * *w as f64).sum();
-    let mut merge = Merge { parts: results.into_iter().map(|(_, g, w)| (g, w)).collect(), out: GradientsParams::new() };
+    let mut merge = Merge {
+        parts: results.into_iter().map(|(_, g, w)| (g, w)).collect(),
+        out: GradientsParams::new(),
+    };
     model.visit(&mut merge);
     (loss, merge.out)
 }

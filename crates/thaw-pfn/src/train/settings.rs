@@ -91,7 +91,10 @@ impl TrainConfig {
             return bad("clip and adam-eps must be positive, weight decay ≥ 0".into());
         }
         if self.data_parallel == 0 || self.data_parallel > self.batch {
-            return bad(format!("data-parallel {} must lie in 1..=batch ({})", self.data_parallel, self.batch));
+            return bad(format!(
+                "data-parallel {} must lie in 1..=batch ({})",
+                self.data_parallel, self.batch
+            ));
         }
         if self.log_every == 0 {
             return bad("log-every must be positive".into());

@@ -151,8 +151,13 @@ impl TrainRun<'_> {
         let mut interval = (Instant::now(), 0u64);
         for step in state.step..cfg.steps {
             let batch = self.prior.sample(cfg.seed, step, cfg.batch, cfg.seq_len)?;
-            let (loss_value, mut grads) =
-                loss_and_grads(&model, &batch, cfg.model.n_bins, &train_device, cfg.data_parallel);
+            let (loss_value, mut grads) = loss_and_grads(
+                &model,
+                &batch,
+                cfg.model.n_bins,
+                &train_device,
+                cfg.data_parallel,
+            );
             if !loss_value.is_finite() {
                 return Err(PfnError::InvalidTraining(format!(
                     "loss became {loss_value} at step {}; lower --lr?",

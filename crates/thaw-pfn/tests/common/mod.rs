@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use thaw_prior::{
-    Batch, ContextSize, FEATURES, Prior, Result, Sequence, encode_hps, layout_slots, rng_for,
+    Batch, ContextSize, FEATURES, Prior, Result, Sequence, encode_token, layout_slots, rng_for,
 };
 
 /// Curves y(t) = h0 · (1 − e^(−(1 + 5 h1) t)) over 20 epochs for 30 random configs of 3 hps.
@@ -28,8 +28,7 @@ impl Prior for ToyPrior {
                 for (i, (&c, &e)) in l.curve.iter().zip(&l.epoch).enumerate() {
                     let t = e as f32 / 20.0;
                     let h = hps[c];
-                    s.x[i * FEATURES] = t;
-                    encode_hps(&h, &mut s.x[i * FEATURES + 1..(i + 1) * FEATURES])?;
+                    encode_token(t, &h, &mut s.x[i * FEATURES..(i + 1) * FEATURES])?;
                     s.y.push(h[0] * (1.0 - (-(1.0 + 5.0 * h[1]) * t).exp()));
                     s.ids.push(if i < n_ctx || l.curve[..n_ctx].contains(&c) {
                         c as i64 + 1
