@@ -18,7 +18,6 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use thaw_data::{
     Benchmark, BetaCdf, CdfAugment, CurveSet, beta_cdf, cdf_augment, import_dir, load_tasks,
-    write_benchmark,
 };
 
 #[path = "../tests/common/mod.rs"]
@@ -26,17 +25,6 @@ mod common;
 
 fn data_dir() -> Option<PathBuf> {
     common::real_data_dir()
-}
-
-fn taskset_parquet(dir: &std::path::Path) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("taskset.parquet");
-    write_benchmark(
-        &import_dir(Benchmark::TaskSet, &dir.join("taskset")).unwrap(),
-        &path,
-    )
-    .unwrap();
-    (tmp, path)
 }
 
 fn io_benches(c: &mut Criterion) {
@@ -54,7 +42,7 @@ fn io_benches(c: &mut Criterion) {
     g.bench_function("import_json_8_tasks", |b| {
         b.iter(|| black_box(import_dir(Benchmark::TaskSet, &dir.join("taskset")).unwrap()))
     });
-    let (_tmp, path) = taskset_parquet(&dir);
+    let (_tmp, path) = common::taskset_parquet(&dir);
     g.throughput(Throughput::Elements(8));
     g.bench_function("load_parquet_8_tasks", |b| {
         b.iter(|| black_box(load_tasks(&path, None).unwrap()))
@@ -65,7 +53,7 @@ fn io_benches(c: &mut Criterion) {
 /// Curves of one real task (the first TaskSet task), or synthetic ones of the same size.
 fn task_curves() -> CurveSet {
     if let Some(dir) = data_dir() {
-        let (_tmp, path) = taskset_parquet(&dir);
+        let (_tmp, path) = common::taskset_parquet(&dir);
         return load_tasks(&path, None).unwrap().swap_remove(0).curves;
     }
     let mut rng = StdRng::seed_from_u64(0);

@@ -152,10 +152,7 @@ fn prior_benches(c: &mut Criterion) {
         eprintln!("no real data found: skipping the TaskSet prior benchmark");
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("taskset.parquet");
-    let raw = thaw_data::import_dir(thaw_data::Benchmark::TaskSet, &dir.join("taskset")).unwrap();
-    thaw_data::write_benchmark(&raw, &path).unwrap();
+    let (_tmp, path) = common::taskset_parquet(&dir);
     let tasks = thaw_data::load_tasks(&path, None).unwrap();
     let prior = TaskSetPrior::new(
         &tasks,

@@ -27,13 +27,7 @@ fn taskset_round_trip_equals_the_source() {
     let Some(dir) = common::real_data_dir() else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("taskset.parquet");
-    write_benchmark(
-        &import_dir(Benchmark::TaskSet, &dir.join("taskset")).unwrap(),
-        &path,
-    )
-    .unwrap();
+    let (_tmp, path) = common::taskset_parquet(&dir);
     let bench = read_benchmark(&path, None).unwrap();
     assert_eq!(bench.tasks.len(), 8);
     assert_eq!(bench.meta.splits, ["valid", "train", "test"]);

@@ -27,3 +27,17 @@ pub fn real_data_dir() -> Option<PathBuf> {
     }
     found
 }
+
+/// The real TaskSet tasks of `dir` (from [`real_data_dir`]) imported to a Parquet file in a
+/// fresh temporary folder (kept alive by the returned guard).
+pub fn taskset_parquet(dir: &std::path::Path) -> (tempfile::TempDir, PathBuf) {
+    use thaw_data::{Benchmark, import_dir, write_benchmark};
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("taskset.parquet");
+    write_benchmark(
+        &import_dir(Benchmark::TaskSet, &dir.join("taskset")).unwrap(),
+        &path,
+    )
+    .unwrap();
+    (tmp, path)
+}
