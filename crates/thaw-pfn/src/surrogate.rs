@@ -7,6 +7,7 @@
 //! model once per call; queries go through in chunks that reuse it and never see each
 //! other, so a query's prediction does not depend on which other queries are asked.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use burn::tensor::{Device, Tensor, TensorData};
@@ -142,19 +143,15 @@ impl Surrogate {
         if queries.is_empty() {
             return Ok(Vec::new());
         }
-        let mut curves: Vec<&[f32]> = Vec::new();
+        // Curve ids by exact hyperparameter vector: a hash lookup, since a BO step may
+        // pass thousands of context points and queries.
+        let mut curves: HashMap<Vec<u32>, i64> = HashMap::new();
         let mut ctx_ids = Vec::with_capacity(context.len());
         let mut ctx_x = vec![0.0; context.len() * FEATURES];
         let mut ctx_y = Vec::with_capacity(context.len());
         for (i, o) in context.iter().enumerate() {
-            let id = match curves.iter().position(|c| *c == o.hps.as_slice()) {
-                Some(k) => k + 1,
-                None => {
-                    curves.push(&o.hps);
-                    curves.len()
-                }
-            };
-            ctx_ids.push(id as i64);
+            let next = curves.len() as i64 + 1;
+            ctx_ids.push(*curves.entry(curve_key(&o.hps)).or_insert(next));
             encode_token(o.t, &o.hps, &mut ctx_x[i * FEATURES..(i + 1) * FEATURES])?;
             ctx_y.push(standardise(o.y));
         }
@@ -166,12 +163,7 @@ impl Surrogate {
         }
         let q_ids: Vec<i64> = queries
             .iter()
-            .map(|q| {
-                curves
-                    .iter()
-                    .position(|c| *c == q.hps.as_slice())
-                    .map_or(0, |k| k as i64 + 1)
-            })
+            .map(|q| curves.get(&curve_key(&q.hps)).copied().unwrap_or(0))
             .collect();
 
         let n = context.len();
@@ -201,6 +193,12 @@ impl Surrogate {
         }
         Ok(out)
     }
+}
+
+/// The identity of a configuration: its hyperparameters' bits (−0 counted as 0, so keys
+/// are equal exactly when the vectors compare equal; values are validated finite).
+fn curve_key(hps: &[f32]) -> Vec<u32> {
+    hps.iter().map(|h| (h + 0.0).to_bits()).collect()
 }
 
 /// Checks every value (ranges, counts, one number of hyperparameters throughout).

@@ -7,7 +7,7 @@ use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use thaw_pfn::PfnConfig;
 use thaw_pfn::model::input::standardise;
 use thaw_pfn::model::{Pfn, PfnInput, TokenTensors};
-use thaw_prior::{FEATURES, Prior};
+use thaw_prior::{Batch, FEATURES, Prior};
 
 /// Adds N(0, 0.1²) noise to every weight: a fresh model's zero-initialised
 /// out-projections make every layer ignore attention, which would let the
@@ -27,7 +27,9 @@ fn model(cfg: &PfnConfig, seed: u64, device: &Device) -> Pfn {
     Pfn::new(cfg, seed, device).map(&mut Noise)
 }
 
-fn logits_of(model: &Pfn, input: PfnInput) -> Vec<f32> {
+/// Query logits of `batch` (training path), flattened.
+fn logits_of(model: &Pfn, batch: &Batch, n_bins: usize, device: &Device) -> Vec<f32> {
+    let (input, _) = PfnInput::from_batch(batch, n_bins, device);
     model.forward(input).into_data().try_to_vec().unwrap()
 }
 
@@ -37,8 +39,7 @@ fn a_query_never_sees_another_query() {
     let cfg = PfnConfig::tiny();
     let model = model(&cfg, 1, &device);
     let batch = common::ToyPrior.sample(3, 0, 1, 40).unwrap();
-    let (input, _) = PfnInput::from_batch(&batch, cfg.n_bins, &device);
-    let base = logits_of(&model, input);
+    let base = logits_of(&model, &batch, cfg.n_bins, &device);
 
     // Change every feature, the id and the target of the last query token.
     let mut changed = batch.clone();
@@ -48,8 +49,7 @@ fn a_query_never_sees_another_query() {
     }
     changed.ids[last] = 0;
     changed.y[last] = 1.0 - changed.y[last];
-    let (input, _) = PfnInput::from_batch(&changed, cfg.n_bins, &device);
-    let after = logits_of(&model, input);
+    let after = logits_of(&model, &changed, cfg.n_bins, &device);
 
     let k = cfg.n_bins;
     let m = batch.n_query();
@@ -66,12 +66,10 @@ fn context_changes_reach_the_queries() {
     let cfg = PfnConfig::tiny();
     let model = model(&cfg, 1, &device);
     let batch = common::ToyPrior.sample(3, 1, 1, 30).unwrap();
-    let (input, _) = PfnInput::from_batch(&batch, cfg.n_bins, &device);
-    let base = logits_of(&model, input);
+    let base = logits_of(&model, &batch, cfg.n_bins, &device);
     let mut changed = batch.clone();
     changed.y[0] = 1.0 - changed.y[0];
-    let (input, _) = PfnInput::from_batch(&changed, cfg.n_bins, &device);
-    assert_ne!(base, logits_of(&model, input));
+    assert_ne!(base, logits_of(&model, &changed, cfg.n_bins, &device));
 }
 
 #[test]
@@ -80,8 +78,7 @@ fn cached_context_path_matches_the_training_path() {
     let cfg = PfnConfig::tiny();
     let model = model(&cfg, 5, &device);
     let batch = common::ToyPrior.sample(9, 0, 1, 50).unwrap();
-    let (input, _) = PfnInput::from_batch(&batch, cfg.n_bins, &device);
-    let full = logits_of(&model, input);
+    let full = logits_of(&model, &batch, cfg.n_bins, &device);
 
     let n = batch.n_ctx;
     let ctx = TokenTensors::new(&batch.ids[..n], &batch.x[..n * FEATURES], 1, n, &device);
@@ -104,10 +101,7 @@ fn same_seed_same_weights_other_seed_other_weights() {
     let device = Device::flex();
     let cfg = PfnConfig::tiny();
     let batch = common::ToyPrior.sample(1, 0, 2, 20).unwrap();
-    let run = |seed| {
-        let (input, _) = PfnInput::from_batch(&batch, cfg.n_bins, &device);
-        logits_of(&Pfn::new(&cfg, seed, &device), input)
-    };
+    let run = |seed| logits_of(&Pfn::new(&cfg, seed, &device), &batch, cfg.n_bins, &device);
     assert_eq!(run(4), run(4));
     assert_ne!(run(4), run(5));
 }
