@@ -3,18 +3,21 @@
 //! Every prior produces the same [`Batch`] layout (see [`batch`]): tokens
 //! `[curve id, t, hyperparameters padded to 10]`, targets y, and one context size
 //! per batch. [`TaskSetPrior`] builds sequences from real learning curves
-//! (with CDF-augment or Mixup); the synthetic FT-PFN prior will join it.
+//! (with CDF-augment or Mixup); [`FtPfnPrior`] draws synthetic tasks (the ifBO prior).
 
+pub mod assemble;
 pub mod batch;
 pub mod error;
+pub mod ftpfn;
 pub mod layout;
 pub mod seed;
 pub mod taskset;
 
 pub use batch::{Batch, FEATURES, MAX_CURVE_ID, MAX_HPS, Sequence, encode_hps, encode_token};
 pub use error::{PriorError, Result};
+pub use ftpfn::{FtPfnPrior, HpCount, sample_curves};
 pub use layout::{ContextSize, SlotLayout, layout_slots};
-pub use seed::{derive_seed, rng_for};
+pub use seed::{derive_seed, fast_rng_for, rng_for};
 pub use taskset::{Augment, TaskSetPrior};
 
 /// A source of training batches. Deterministic: the same RNG state gives the same batch.

@@ -3,7 +3,7 @@
 //! run sees exactly the batches an uninterrupted one would have seen.
 
 use rand::SeedableRng;
-use rand::rngs::StdRng;
+use rand::rngs::{StdRng, Xoshiro256PlusPlus};
 
 /// SplitMix64 finaliser: a well-mixed 64-bit hash of `x`.
 fn mix(mut x: u64) -> u64 {
@@ -21,6 +21,12 @@ pub fn derive_seed(seed: u64, path: &[u64]) -> u64 {
 /// A `StdRng` seeded by [`derive_seed`].
 pub fn rng_for(seed: u64, path: &[u64]) -> StdRng {
     StdRng::seed_from_u64(derive_seed(seed, path))
+}
+
+/// A fast non-cryptographic generator (Xoshiro256++, a fixed algorithm) seeded by
+/// [`derive_seed`]: for the synthetic prior, which draws millions of numbers per batch.
+pub fn fast_rng_for(seed: u64, path: &[u64]) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, path))
 }
 
 #[cfg(test)]

@@ -3,9 +3,8 @@
 //! Per batch: one context size n ([`ContextSize`]) and, with Mixup, one fresh mix of all
 //! tasks (reference §3: "a fresh mixup per training batch"). Per sequence: a task drawn
 //! uniformly, with CDF-augment one fresh Beta-CDF warp shared by all its curves (ranking
-//! preserved), up to [`MAX_CURVE_ID`] of its configurations, and the point layout of
-//! [`layout_slots`]. Curves with context points get distinct random labels in
-//! 1..=1000; queries of curves without context get id 0, exactly as at inference.
+//! preserved), up to [`MAX_CURVE_ID`] of its configurations, the point layout of
+//! [`layout_slots`] and the id rule of [`crate::assemble`].
 
 use rand::Rng;
 use rand::RngExt;
@@ -14,7 +13,8 @@ use rayon::prelude::*;
 use thaw_data::{BetaCdf, CdfAugment, CurveSet, MixupConfig, Task, mixup};
 
 use crate::Prior;
-use crate::batch::{Batch, FEATURES, MAX_CURVE_ID, MAX_HPS, Sequence, encode_token};
+use crate::assemble::{assemble, curve_labels};
+use crate::batch::{Batch, MAX_CURVE_ID, MAX_HPS, Sequence};
 use crate::error::{PriorError, Result};
 use crate::layout::{ContextSize, layout_slots};
 use crate::seed::rng_for;
@@ -144,37 +144,15 @@ fn sequence<R: Rng + ?Sized>(
     let pool = index::sample(rng, task.configs, task.configs.min(MAX_CURVE_ID)).into_vec();
     let layout = layout_slots(pool.len(), task.epochs, seq_len, n_ctx, rng)?;
 
-    let mut label = vec![0i64; pool.len()];
-    let with_context: Vec<usize> = {
-        let mut seen = vec![false; pool.len()];
-        layout.curve[..n_ctx]
-            .iter()
-            .filter(|&&c| !std::mem::replace(&mut seen[c], true))
-            .copied()
-            .collect()
-    };
-    for (c, l) in with_context
-        .iter()
-        .zip(index::sample(rng, MAX_CURVE_ID, with_context.len()))
-    {
-        label[*c] = l as i64 + 1;
-    }
-
-    let mut seq = Sequence {
-        ids: Vec::with_capacity(seq_len),
-        x: vec![0.0; seq_len * FEATURES],
-        y: Vec::with_capacity(seq_len),
-    };
-    for (i, (&c, &e)) in layout.curve.iter().zip(&layout.epoch).enumerate() {
-        let config = pool[c];
-        encode_token(
-            e as f32 / task.epochs as f32,
-            task.hp(config),
-            &mut seq.x[i * FEATURES..(i + 1) * FEATURES],
-        )?;
-        let y = task.y_at(config, e - 1);
-        seq.y.push(warp.map_or(y, |w| w.eval(y as f64) as f32));
-        seq.ids.push(label[c]);
-    }
-    Ok(seq)
+    let labels = curve_labels(&layout, pool.len(), rng)?;
+    assemble(
+        &layout,
+        &labels,
+        task.epochs,
+        |c| task.hp(pool[c]),
+        |_, c, e| {
+            let y = task.y_at(pool[c], e - 1);
+            warp.map_or(y, |w| w.eval(y as f64) as f32)
+        },
+    )
 }

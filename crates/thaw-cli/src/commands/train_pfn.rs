@@ -10,7 +10,7 @@ use thaw_data::{CdfAugment, MixupConfig, load_tasks, read_benchmark};
 use thaw_pfn::checkpoint::{self, CONFIG_FILE};
 use thaw_pfn::train::{TrainConfig, TrainRun};
 use thaw_pfn::{PfnConfig, device};
-use thaw_prior::{Augment, ContextSize, TaskSetPrior};
+use thaw_prior::{Augment, ContextSize, FtPfnPrior, HpCount, Prior, TaskSetPrior};
 
 use super::progress::TrainProgress;
 use super::task_select;
@@ -24,14 +24,20 @@ Examples:
       --val-tasks FixedTextRNNClassification_imdb_patch32_GRU128_bs128,FixedTextRNNClassification_imdb_patch128_LSTM128_embed128_bs64 \\
       --augment cdf --model small --steps 2500 --batch 8 --seq-len 400 --lr 3e-4 --seed 0 \\
       --val-every 250 --val-batches 8 --checkpoint-every 250 --out checkpoints/adam-pfn-small
+  # the shipped FT-PFN (small): synthetic ifBO prior, validated on unseen synthetic tasks
+  train-pfn --prior ftpfn --model small --steps 3000 --batch 8 --seq-len 1000 --lr 3e-4 \
+      --seed 0 --val-every 250 --val-batches 8 --checkpoint-every 250 --out checkpoints/ft-pfn-small
   # continue an interrupted run exactly where its last checkpoint left off
   train-pfn --out checkpoints/adam-pfn-small --resume
 
 Task lists: `all`, `all-but:NAME,NAME`, or `NAME,NAME`; a name may be shortened to any
 prefix that matches one task. Validation NLL is the mean negative log-density of the
-query targets of fixed held-out batches (lower is better; a uniform guess scores 0).";
+query targets of fixed held-out batches (lower is better; a uniform guess scores 0).
+With --prior ftpfn those batches are synthetic tasks drawn from a seed stream that
+training never uses; --data, --train-tasks, --val-tasks and --augment do not apply.";
 
-/// Train a PFN surrogate (Adam-PFN on real TaskSet curves) and save a checkpoint.
+/// Train a PFN surrogate (Adam-PFN on real TaskSet curves, FT-PFN on the synthetic ifBO
+/// prior) and save a checkpoint.
 ///
 /// Writes <out>/model.safetensors, config.json (architecture, data, seed, metrics),
 /// train.jsonl (the log: step, loss, lr, grad norm, tokens/s, validation NLL) and
@@ -39,9 +45,9 @@ query targets of fixed held-out batches (lower is better; a uniform guess scores
 #[derive(Debug, Parser)]
 #[command(name = "train-pfn", version, after_help = EXAMPLES)]
 pub struct TrainArgs {
-    /// Prior to train on: taskset (real curves). [ftpfn: not yet]
-    #[arg(long, default_value = "taskset")]
-    prior: String,
+    /// Prior: taskset (real curves, Adam-PFN) or ftpfn (synthetic ifBO curves) [default: taskset].
+    #[arg(long)]
+    prior: Option<String>,
     /// Parquet file of tasks (from `thaw data import`) [default: data/parquet/taskset.parquet].
     #[arg(long)]
     data: Option<PathBuf>,
@@ -135,10 +141,19 @@ pub struct TrainArgs {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct DataSpec {
     prior: String,
-    data: PathBuf,
+    /// Parquet file of real tasks (taskset prior only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    data: Option<PathBuf>,
+    #[serde(default)]
     train_tasks: Vec<String>,
+    #[serde(default)]
     val_tasks: Vec<String>,
+    #[serde(default = "no_augment")]
     augment: String,
+}
+
+fn no_augment() -> String {
+    "none".into()
 }
 
 /// Runs `train-pfn` with `args` (the first is the program name).
@@ -153,45 +168,14 @@ where
     } else {
         fresh(&args)?
     };
-    if spec.prior != "taskset" {
-        bail!(
-            "prior {:?} is not available yet; use --prior taskset",
-            spec.prior
-        );
-    }
     let device = device::select(&args.device)?;
-
-    let mut only = spec.train_tasks.clone();
-    only.extend(spec.val_tasks.iter().cloned());
-    let tasks = load_tasks(&spec.data, Some(&only))
-        .with_context(|| format!("loading tasks from {}", spec.data.display()))?;
-    let pick = |names: &[String]| {
-        tasks
-            .iter()
-            .filter(|t| names.contains(&t.name))
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    let augment = parse_augment(&spec.augment)?;
-    let prior = TaskSetPrior::new(&pick(&spec.train_tasks), augment, ContextSize::Uniform)?;
-    let val_prior = if spec.val_tasks.is_empty() {
-        None
-    } else {
-        Some(TaskSetPrior::new(
-            &pick(&spec.val_tasks),
-            Augment::None,
-            ContextSize::Uniform,
-        )?)
-    };
-
+    let (prior, val_prior) = priors(&spec)?;
     writeln!(
         out,
-        "training {} ({} parameters) on {} task(s), validating on {}, augment {}, {} steps of {}×{} tokens on {}",
+        "training {} ({} parameters) on {}, {} steps of {}×{} tokens on {}",
         describe(&config.model),
         config.model.num_params(),
-        spec.train_tasks.len(),
-        spec.val_tasks.len(),
-        spec.augment,
+        describe_data(&spec),
         config.steps,
         config.batch,
         config.seq_len,
@@ -200,8 +184,8 @@ where
     let mut progress = TrainProgress::new(args.quiet);
     let run = TrainRun {
         config,
-        prior: &prior,
-        val_prior: val_prior.as_ref().map(|p| p as _),
+        prior: prior.as_ref(),
+        val_prior: val_prior.as_deref(),
         data: serde_json::to_value(&spec)?,
         out: args.out.clone(),
         resume: args.resume,
@@ -223,6 +207,58 @@ where
         args.out.display()
     )?;
     Ok(())
+}
+
+type BoxedPrior = Box<dyn Prior + Sync>;
+
+/// The training prior and the validation prior of `spec`.
+fn priors(spec: &DataSpec) -> anyhow::Result<(BoxedPrior, Option<BoxedPrior>)> {
+    match spec.prior.as_str() {
+        "ftpfn" => {
+            let p = FtPfnPrior::new(ContextSize::Uniform, HpCount::Uniform)?;
+            // Validation batches come from their own seed stream (see TrainRun): tasks
+            // that training never draws.
+            Ok((Box::new(p.clone()), Some(Box::new(p))))
+        }
+        "taskset" => {
+            let data = spec.data.as_ref().context("config has no data file")?;
+            let mut only = spec.train_tasks.clone();
+            only.extend(spec.val_tasks.iter().cloned());
+            let tasks = load_tasks(data, Some(&only))
+                .with_context(|| format!("loading tasks from {}", data.display()))?;
+            let pick = |names: &[String]| {
+                tasks
+                    .iter()
+                    .filter(|t| names.contains(&t.name))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            };
+            let augment = parse_augment(&spec.augment)?;
+            let prior = TaskSetPrior::new(&pick(&spec.train_tasks), augment, ContextSize::Uniform)?;
+            let val = if spec.val_tasks.is_empty() {
+                None
+            } else {
+                let p =
+                    TaskSetPrior::new(&pick(&spec.val_tasks), Augment::None, ContextSize::Uniform)?;
+                Some(Box::new(p) as BoxedPrior)
+            };
+            Ok((Box::new(prior), val))
+        }
+        other => bail!("unknown prior {other:?}; choose taskset or ftpfn"),
+    }
+}
+
+fn describe_data(spec: &DataSpec) -> String {
+    if spec.prior == "ftpfn" {
+        "the synthetic FT-PFN prior, validating on unseen synthetic tasks".into()
+    } else {
+        format!(
+            "{} task(s), validating on {}, augment {}",
+            spec.train_tasks.len(),
+            spec.val_tasks.len(),
+            spec.augment
+        )
+    }
 }
 
 fn describe(m: &PfnConfig) -> String {
@@ -247,6 +283,30 @@ fn fresh(a: &TrainArgs) -> anyhow::Result<(TrainConfig, DataSpec)> {
     override_model(&mut model, a);
     let mut cfg = TrainConfig::new(model);
     override_training(&mut cfg, a);
+    let prior = a.prior.clone().unwrap_or_else(|| "taskset".into());
+    match prior.as_str() {
+        "taskset" => {}
+        "ftpfn" => {
+            if a.data.is_some()
+                || a.train_tasks.is_some()
+                || a.val_tasks.is_some()
+                || a.augment.is_some()
+            {
+                bail!(
+                    "--prior ftpfn draws synthetic tasks: --data, --train-tasks, --val-tasks and --augment do not apply"
+                );
+            }
+            let spec = DataSpec {
+                prior,
+                data: None,
+                train_tasks: Vec::new(),
+                val_tasks: Vec::new(),
+                augment: no_augment(),
+            };
+            return Ok((cfg, spec));
+        }
+        other => bail!("unknown prior {other:?}; choose taskset or ftpfn"),
+    }
     let data = a
         .data
         .clone()
@@ -275,8 +335,8 @@ fn fresh(a: &TrainArgs) -> anyhow::Result<(TrainConfig, DataSpec)> {
         );
     }
     let spec = DataSpec {
-        prior: a.prior.clone(),
-        data,
+        prior,
+        data: Some(data),
         train_tasks,
         val_tasks,
         augment: a.augment.clone().unwrap_or_else(|| "cdf".into()),
@@ -311,12 +371,17 @@ fn resumed(a: &TrainArgs) -> anyhow::Result<(TrainConfig, DataSpec)> {
         );
     }
     if a.augment.as_ref().is_some_and(|x| *x != spec.augment)
-        || a.data.as_ref().is_some_and(|x| *x != spec.data)
-        || a.prior != spec.prior
+        || a.data
+            .as_ref()
+            .is_some_and(|x| Some(x) != spec.data.as_ref())
+        || a.prior.as_ref().is_some_and(|x| *x != spec.prior)
     {
         bail!(
-            "--resume continues the original run (data {}, augment {}); do not change them",
-            spec.data.display(),
+            "--resume continues the original run (prior {}, data {}, augment {}); do not change them",
+            spec.prior,
+            spec.data
+                .as_ref()
+                .map_or("-".into(), |d| d.display().to_string()),
             spec.augment
         );
     }
