@@ -145,3 +145,77 @@ fn help_teaches_with_examples() {
         "usage errors exit with clap's status 2"
     );
 }
+
+#[test]
+fn prior_sample_writes_parquet_csv_and_svg_that_agree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = thaw(
+        &[
+            "prior-sample",
+            "--tasks",
+            "2",
+            "--configs",
+            "7",
+            "--epochs",
+            "5",
+            "--hps",
+            "3",
+            "--out",
+            "s",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{:?}", text(&out));
+    let dir = tmp.path().join("s");
+    let svg = std::fs::read_to_string(dir.join("curves.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("ftpfn-s0-t1"));
+    // The Parquet file normalises back to exactly the CSV's y.
+    let tasks = thaw_data::load_tasks(&dir.join("curves.parquet"), None).unwrap();
+    assert_eq!(tasks.len(), 2);
+    let csv = std::fs::read_to_string(dir.join("curves.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 2 * 7 * 5);
+    for r in &rows {
+        let task = tasks.iter().find(|t| t.name == r[0]).unwrap();
+        let (c, e): (usize, usize) = (r[1].parse().unwrap(), r[2].parse().unwrap());
+        let y: f32 = r[7].parse().unwrap();
+        assert!((task.curves.y_at(c, e - 1) - y).abs() < 1e-6);
+        let h1: f32 = r[4].parse().unwrap();
+        assert!((task.curves.hp(c)[0] - h1).abs() < 1e-6);
+    }
+    // Same seed, same curves; bad settings are errors.
+    let again = thaw(
+        &[
+            "prior-sample",
+            "--tasks",
+            "2",
+            "--configs",
+            "7",
+            "--epochs",
+            "5",
+            "--hps",
+            "3",
+            "--out",
+            "t",
+        ],
+        tmp.path(),
+    );
+    assert!(again.status.success());
+    assert_eq!(
+        csv,
+        std::fs::read_to_string(tmp.path().join("t/curves.csv")).unwrap()
+    );
+    for bad in [
+        &["prior-sample", "--hps", "11"][..],
+        &["prior-sample", "--prior", "taskset"],
+        &["prior-sample", "--tasks", "0"],
+    ] {
+        let o = thaw(bad, tmp.path());
+        assert_eq!(o.status.code(), Some(1), "{bad:?}");
+        assert!(text(&o).1.starts_with("error:"));
+    }
+}

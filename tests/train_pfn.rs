@@ -193,3 +193,93 @@ fn predict_refuses_a_broken_checkpoint() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("config.json"), "{}", text(&o));
 }
+
+#[test]
+fn ftpfn_trains_resumes_and_predicts_synthetic_tasks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tiny = [
+        "--prior",
+        "ftpfn",
+        "--model",
+        "tiny",
+        "--steps",
+        "4",
+        "--batch",
+        "2",
+        "--seq-len",
+        "40",
+        "--val-every",
+        "2",
+        "--val-batches",
+        "1",
+        "--checkpoint-every",
+        "2",
+        "--out",
+        "ft",
+        "-q",
+    ];
+    let mut args = tiny.to_vec();
+    args.extend(["--pause-at", "2"]);
+    let o = bin("train-pfn", &args, tmp.path());
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("synthetic FT-PFN prior"), "{}", text(&o));
+    // --prior need not be repeated on resume (it is in config.json).
+    let o = bin("train-pfn", &["--out", "ft", "--resume", "-q"], tmp.path());
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("done: 4 steps"), "{}", text(&o));
+    let cfg: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("ft/config.json")).unwrap())
+            .unwrap();
+    assert_eq!(cfg["data"]["prior"], "ftpfn");
+    assert!(cfg["data"].get("data").is_none());
+    assert!(cfg["metrics"]["val_nll"].is_f64());
+
+    // Real-data flags do not apply; unknown priors are named.
+    for (extra, want) in [
+        (&["--data", "x.parquet"][..], "do not apply"),
+        (&["--augment", "cdf"][..], "do not apply"),
+    ] {
+        let mut a = tiny.to_vec();
+        a.extend(extra);
+        let at = a.iter().position(|&x| x == "ft").unwrap();
+        a[at] = "other";
+        let o = bin("train-pfn", &a, tmp.path());
+        assert_eq!(o.status.code(), Some(1));
+        assert!(text(&o).contains(want), "{}", text(&o));
+    }
+    let o = bin("train-pfn", &["--prior", "wild", "--out", "w"], tmp.path());
+    assert!(text(&o).contains("unknown prior"), "{}", text(&o));
+
+    // The FT-PFN checkpoint predicts synthetic tasks (every task is held out from it).
+    let o = bin(
+        "thaw",
+        &[
+            "prior-sample",
+            "--tasks",
+            "1",
+            "--configs",
+            "20",
+            "--epochs",
+            "8",
+            "--out",
+            "s",
+        ],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = bin(
+        "thaw",
+        &[
+            "predict",
+            "--checkpoint",
+            "ft",
+            "--data",
+            "s/curves.parquet",
+            "--context",
+            "30",
+        ],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("held out from training"), "{}", text(&o));
+}

@@ -5,6 +5,7 @@
 
 pub mod commands;
 pub mod paths;
+pub mod plot;
 
 use std::io::Write;
 
@@ -23,7 +24,8 @@ Examples:
   scripts/fetch-data                 # raw TaskSet and LCBench files into data/raw/
   thaw data import                   # every benchmark found in data/raw/ -> data/parquet/
   thaw data summary                  # per-task table of every file in data/parquet/
-  thaw predict                       # the shipped Adam-PFN predicts a held-out task's final values";
+  thaw predict                       # the shipped Adam-PFN predicts a held-out task's final values
+  thaw prior-sample --out /tmp/prior # synthetic FT-PFN tasks: Parquet, CSV and an SVG plot";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -40,6 +42,16 @@ enum Command {
         after_help = "Examples:\n  thaw predict\n  thaw predict --checkpoint checkpoints/adam-pfn-small --task FixedTextRNNClassification_imdb_patch32_GRU --context 1000"
     )]
     Predict(commands::predict::PredictArgs),
+    /// Draw synthetic tasks from the FT-PFN prior: curves.parquet (thaw format), curves.csv, curves.svg.
+    ///
+    /// Each task is a fresh random MLP over --hps hyperparameters; its configurations'
+    /// curves are observed at t = 1/epochs … 1 with the prior's noise. The Parquet file
+    /// stores error = 1 − y with an initial point of 1, so every thaw reader (data
+    /// summary, predict --data) sees exactly the sampled y.
+    #[command(
+        after_help = "Examples:\n  thaw prior-sample --out /tmp/prior\n  thaw prior-sample --tasks 3 --configs 1000 --epochs 100 --hps 5 --seed 7 --out /tmp/prior5d"
+    )]
+    PriorSample(commands::prior_sample::PriorSampleArgs),
 }
 
 /// Parses `args` (the first is the program name) and runs the command, writing
@@ -53,6 +65,7 @@ where
     match cli.command {
         Command::Data(cmd) => commands::data::run(cmd, out),
         Command::Predict(args) => commands::predict::run(args, out),
+        Command::PriorSample(args) => commands::prior_sample::run(args, out),
     }
 }
 

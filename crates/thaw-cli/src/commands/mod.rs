@@ -2,6 +2,7 @@
 
 pub mod data;
 pub mod predict;
+pub mod prior_sample;
 pub mod progress;
 pub mod task_select;
 pub mod train_pfn;

@@ -51,8 +51,10 @@ pub fn run(a: PredictArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let names: Vec<String> = all.iter().map(|t| t.name.clone()).collect();
     let name = match &a.task {
         Some(want) => task_select::resolve(want, &names)?,
+        // A model trained on no real task (FT-PFN) has every task held out.
         None => validated_on
             .first()
+            .or(names.first().filter(|_| trained_on.is_empty()))
             .cloned()
             .context("the checkpoint has no validation task; pass --task")?,
     };

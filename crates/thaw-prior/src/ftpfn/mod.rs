@@ -21,7 +21,7 @@ use rayon::prelude::*;
 
 pub use curve::{BASIS_KINDS, Basis, BasisKind, SyntheticCurve};
 pub use mlp::{OUTPUTS, RandomMlp};
-pub use rank_table::RankTable;
+pub use rank_table::{CONFIGS_PER_MLP, REFERENCE_MLPS, REFERENCE_SEED, RankTable};
 pub use task::SyntheticTask;
 
 use crate::Prior;

@@ -6,7 +6,7 @@
 //! [`REFERENCE_MLPS`] networks (each with d ~ U{1..10}) evaluated at
 //! [`CONFIGS_PER_MLP`] random configurations each, all 23 outputs pooled — the same
 //! 230,000 values of the same marginal distribution for a fifth of the weight draws
-//! (drawing weights dominates the cost). About 0.3 s on 2 cores, once per process.
+//! (drawing weights dominates the cost). About 1 s on 2 cores, once per process.
 
 use std::sync::OnceLock;
 
