@@ -149,22 +149,25 @@ fn help_teaches_with_examples() {
 #[test]
 fn prior_sample_writes_parquet_csv_and_svg_that_agree() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = thaw(
-        &[
-            "prior-sample",
-            "--tasks",
-            "2",
-            "--configs",
-            "7",
-            "--epochs",
-            "5",
-            "--hps",
-            "3",
-            "--out",
-            "s",
-        ],
-        tmp.path(),
-    );
+    let sample = |out: &str| {
+        thaw(
+            &[
+                "prior-sample",
+                "--tasks",
+                "2",
+                "--configs",
+                "7",
+                "--epochs",
+                "5",
+                "--hps",
+                "3",
+                "--out",
+                out,
+            ],
+            tmp.path(),
+        )
+    };
+    let out = sample("s");
     assert!(out.status.success(), "{:?}", text(&out));
     let dir = tmp.path().join("s");
     let svg = std::fs::read_to_string(dir.join("curves.svg")).unwrap();
@@ -188,22 +191,7 @@ fn prior_sample_writes_parquet_csv_and_svg_that_agree() {
         assert!((task.curves.hp(c)[0] - h1).abs() < 1e-6);
     }
     // Same seed, same curves; bad settings are errors.
-    let again = thaw(
-        &[
-            "prior-sample",
-            "--tasks",
-            "2",
-            "--configs",
-            "7",
-            "--epochs",
-            "5",
-            "--hps",
-            "3",
-            "--out",
-            "t",
-        ],
-        tmp.path(),
-    );
+    let again = sample("t");
     assert!(again.status.success());
     assert_eq!(
         csv,
