@@ -49,7 +49,7 @@ pub fn curve_labels<R: Rng + ?Sized>(
 
 /// Builds the sequence of `layout`: position i shows curve `layout.curve[i]` at
 /// t = `layout.epoch[i] / levels`, with that curve's hyperparameters (`hps(curve)`)
-/// and target `y(position, curve, epoch)`.
+/// and target `y(curve, epoch)`.
 pub fn assemble<'h, H, Y>(
     layout: &SlotLayout,
     labels: &[i64],
@@ -59,7 +59,7 @@ pub fn assemble<'h, H, Y>(
 ) -> Result<Sequence>
 where
     H: FnMut(usize) -> &'h [f32],
-    Y: FnMut(usize, usize, usize) -> f32,
+    Y: FnMut(usize, usize) -> f32,
 {
     let len = layout.curve.len();
     let mut seq = Sequence {
@@ -73,7 +73,7 @@ where
             hps(c),
             &mut seq.x[i * FEATURES..(i + 1) * FEATURES],
         )?;
-        seq.y.push(y(i, c, e));
+        seq.y.push(y(c, e));
         seq.ids.push(labels[c]);
     }
     Ok(seq)

@@ -150,7 +150,7 @@ fn sequence<R: Rng + ?Sized>(
         &labels,
         task.epochs,
         |c| task.hp(pool[c]),
-        |_, c, e| {
+        |c, e| {
             let y = task.y_at(pool[c], e - 1);
             warp.map_or(y, |w| w.eval(y as f64) as f32)
         },

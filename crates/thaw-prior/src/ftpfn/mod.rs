@@ -97,7 +97,7 @@ impl FtPfnPrior {
             &labels,
             levels,
             |c| &configs[slot[c] * d..(slot[c] + 1) * d],
-            |_, c, level| synthetic[slot[c]].observe(level as f64 / levels as f64, &mut noise_rng),
+            |c, level| synthetic[slot[c]].observe(level as f64 / levels as f64, &mut noise_rng),
         )
     }
 }
