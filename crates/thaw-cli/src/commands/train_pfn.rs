@@ -25,8 +25,9 @@ Examples:
       --augment cdf --model small --steps 2500 --batch 8 --seq-len 400 --lr 3e-4 --seed 0 \\
       --val-every 250 --val-batches 8 --checkpoint-every 250 --out checkpoints/adam-pfn-small
   # the shipped FT-PFN (small): synthetic ifBO prior, validated on unseen synthetic tasks
-  train-pfn --prior ftpfn --model small --steps 3000 --batch 8 --seq-len 1000 --lr 3e-4 \
-      --seed 0 --val-every 250 --val-batches 8 --checkpoint-every 250 --out checkpoints/ft-pfn-small
+  train-pfn --prior ftpfn --model small --steps 3000 --batch 8 --seq-len 500 --lr 3e-4 \\
+      --seed 0 --val-every 250 --val-batches 8 --checkpoint-every 250 --data-parallel 2 \\
+      --out checkpoints/ft-pfn-small
   # continue an interrupted run exactly where its last checkpoint left off
   train-pfn --out checkpoints/adam-pfn-small --resume
 
