@@ -1,0 +1,163 @@
+//! What an optimiser has seen: candidate configurations and the observed prefix of
+//! each one's learning curve.
+
+use crate::error::{HpoError, Result};
+
+/// A (configuration, epoch) pair to predict. `epoch` is 1-based (epoch 1 is the value
+/// after one epoch of training).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct At {
+    /// Index into [`History::configs`].
+    pub config: usize,
+    /// Epoch, 1 ..= max_epochs.
+    pub epoch: usize,
+}
+
+/// Candidate configurations (hyperparameters encoded in [0, 1]) and, for each, the
+/// observed values of epochs 1, 2, …, k (k = 0 for a configuration never trained).
+/// Freeze-thaw only ever observes prefixes, so a curve is a plain vector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    max_epochs: usize,
+    n_hps: usize,
+    configs: Vec<Vec<f32>>,
+    curves: Vec<Vec<f32>>,
+}
+
+impl History {
+    /// An empty history over `configs` (each with the same number of hyperparameters in
+    /// [0, 1]) whose curves have at most `max_epochs` epochs.
+    pub fn new(configs: Vec<Vec<f32>>, max_epochs: usize) -> Result<Self> {
+        if max_epochs == 0 {
+            return Err(HpoError::InvalidInput("max_epochs must be at least 1".into()));
+        }
+        let n_hps = configs.first().map_or(0, Vec::len);
+        for (i, c) in configs.iter().enumerate() {
+            if c.len() != n_hps {
+                return Err(HpoError::InvalidInput(format!(
+                    "config {i} has {} hyperparameters, config 0 has {n_hps}",
+                    c.len()
+                )));
+            }
+            if let Some(v) = c.iter().find(|v| !(0.0..=1.0).contains(*v)) {
+                return Err(HpoError::InvalidInput(format!(
+                    "config {i} has hyperparameter {v} outside [0, 1]"
+                )));
+            }
+        }
+        let curves = vec![Vec::new(); configs.len()];
+        Ok(Self {
+            max_epochs,
+            n_hps,
+            configs,
+            curves,
+        })
+    }
+
+    /// Records the value of the next epoch of `config`. Non-finite values count as the
+    /// worst value (0); values are clamped to [0, 1].
+    pub fn observe(&mut self, config: usize, y: f32) -> Result<()> {
+        let max = self.max_epochs;
+        let curve = self.curves.get_mut(config).ok_or_else(|| {
+            HpoError::InvalidInput(format!("config {config} does not exist"))
+        })?;
+        if curve.len() >= max {
+            return Err(HpoError::InvalidInput(format!(
+                "config {config} already has all {max} epochs"
+            )));
+        }
+        curve.push(if y.is_finite() { y.clamp(0.0, 1.0) } else { 0.0 });
+        Ok(())
+    }
+
+    /// Records the first `ys.len()` epochs of a configuration not observed yet.
+    pub fn observe_prefix(&mut self, config: usize, ys: &[f32]) -> Result<()> {
+        ys.iter().try_for_each(|&y| self.observe(config, y))
+    }
+
+    /// Epochs per full curve.
+    pub fn max_epochs(&self) -> usize {
+        self.max_epochs
+    }
+
+    /// Hyperparameters per configuration.
+    pub fn n_hps(&self) -> usize {
+        self.n_hps
+    }
+
+    /// Number of candidate configurations.
+    pub fn n_configs(&self) -> usize {
+        self.configs.len()
+    }
+
+    /// Encoded hyperparameters of `config`.
+    pub fn config(&self, config: usize) -> &[f32] {
+        &self.configs[config]
+    }
+
+    /// Observed prefix of `config`'s curve (empty if never trained).
+    pub fn curve(&self, config: usize) -> &[f32] {
+        &self.curves[config]
+    }
+
+    /// Total number of observed points.
+    pub fn n_observed(&self) -> usize {
+        self.curves.iter().map(Vec::len).sum()
+    }
+
+    /// Every observed point as (config, epoch (1-based), y), config by config.
+    pub fn points(&self) -> impl Iterator<Item = (usize, usize, f32)> + '_ {
+        self.curves
+            .iter()
+            .enumerate()
+            .flat_map(|(c, ys)| ys.iter().enumerate().map(move |(e, &y)| (c, e + 1, y)))
+    }
+
+    /// Best value observed at any epoch of any configuration.
+    pub fn best_y(&self) -> Option<f32> {
+        self.points().map(|(_, _, y)| y).reduce(f32::max)
+    }
+
+    /// Checks that every query names an existing config and an epoch in 1 ..= max_epochs.
+    pub fn check_queries(&self, queries: &[At]) -> Result<()> {
+        for q in queries {
+            if q.config >= self.configs.len() || q.epoch == 0 || q.epoch > self.max_epochs {
+                return Err(HpoError::InvalidInput(format!(
+                    "query {q:?} is outside {} configs × epochs 1..={}",
+                    self.configs.len(),
+                    self.max_epochs
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Progress of `epoch` as the PFNs and the power laws see it: epoch / max_epochs.
+    pub fn progress(&self, epoch: usize) -> f32 {
+        epoch as f32 / self.max_epochs as f32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_prefixes_and_rejects_bad_input() {
+        let mut h = History::new(vec![vec![0.1, 0.2], vec![0.3, 0.4]], 3).unwrap();
+        h.observe_prefix(1, &[0.2, f32::NAN, 1.5]).unwrap();
+        assert_eq!(h.curve(1), &[0.2, 0.0, 1.0]);
+        assert!(h.observe(1, 0.5).is_err(), "a fourth epoch of a 3-epoch curve");
+        assert!(h.observe(2, 0.5).is_err(), "no config 2");
+        assert_eq!(h.n_observed(), 3);
+        assert_eq!(h.best_y(), Some(1.0));
+        assert_eq!(
+            h.points().collect::<Vec<_>>(),
+            vec![(1, 1, 0.2), (1, 2, 0.0), (1, 3, 1.0)]
+        );
+        assert!(History::new(vec![vec![0.1], vec![0.1, 0.2]], 3).is_err());
+        assert!(History::new(vec![vec![1.1]], 3).is_err());
+        assert!(h.check_queries(&[At { config: 0, epoch: 4 }]).is_err());
+        assert!(h.check_queries(&[At { config: 0, epoch: 3 }]).is_ok());
+    }
+}
