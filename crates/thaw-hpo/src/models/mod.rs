@@ -1,9 +1,13 @@
 //! The curve models: one file each.
 
+pub mod dpl;
+pub mod dyhpo;
 pub mod gp_ft;
 pub mod pfn;
 pub mod uniform;
 
+pub use dpl::{Dpl, DplSettings};
+pub use dyhpo::{Dyhpo, DyhpoSettings};
 pub use gp_ft::{GpFreezeThaw, GpFtSettings};
 pub use pfn::PfnModel;
 pub use uniform::UniformModel;
