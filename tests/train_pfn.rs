@@ -1,54 +1,8 @@
 //! `train-pfn` and `thaw predict` end to end on a small generated TaskSet file.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn bin(name: &str, args: &[&str], cwd: &Path) -> Output {
-    let exe = match name {
-        "train-pfn" => env!("CARGO_BIN_EXE_train-pfn"),
-        _ => env!("CARGO_BIN_EXE_thaw"),
-    };
-    Command::new(exe)
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// Three tasks of 16 configurations × 10 epochs (+ the initial point) as TaskSet JSON,
-/// imported to data/parquet/taskset.parquet under `root`.
-fn make_data(root: &Path) {
-    let raw = root.join("data/raw/taskset");
-    std::fs::create_dir_all(&raw).unwrap();
-    for (t, name) in ["task_a", "task_b", "task_c"].iter().enumerate() {
-        let rows: Vec<String> = (0..16)
-            .map(|c| {
-                let lr = 10f64.powf(-4.0 + 3.0 * c as f64 / 15.0);
-                let rate = 0.05 + 0.02 * c as f64 + 0.03 * t as f64;
-                let curve: Vec<String> = (0..=10).map(|e| format!("{:.5}", 1.0 * (-(rate * e as f64)).exp() + 0.1)).collect();
-                format!(
-                    "{{\"hp\": {{\"learning_rate\": {lr}, \"beta1\": 0.9, \"beta2\": 0.999, \"epsilon\": 1e-8, \"l1\": 1e-6, \"l2\": 1e-6, \"linear_decay\": 1e-6, \"exponential_decay\": 1e-5}}, \"valid\": {{\"loss\": [{}]}}}}",
-                    curve.join(",")
-                )
-            })
-            .collect();
-        std::fs::write(
-            raw.join(format!("{name}.json")),
-            format!("[{}]", rows.join(",")),
-        )
-        .unwrap();
-    }
-    let o = bin("thaw", &["data", "import"], root);
-    assert!(o.status.success(), "{}", text(&o));
-}
+use common::cli::{bin, make_data, text};
 
 const TINY: &[&str] = &[
     "--model",

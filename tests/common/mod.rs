@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod cli;
+
 /// The folder holding `taskset/` and `lcbench/`: `$THAW_DATA_DIR`, else
 /// `data/raw` (after `scripts/fetch-data`), else `../shared/data` beside the checkout.
 /// `None` (and a note on stderr) when none exists, unless `THAW_REQUIRE_DATA` is

@@ -15,6 +15,12 @@ use faer::{Mat, Side};
 
 use crate::error::{HpoError, Result};
 
+/// Smallest noise variance the GP models may learn: gpytorch's default noise constraint
+/// (`GreaterThan(1e-4)`), which the published DyHPO and GP baselines run with. Without it
+/// smooth curves drive the noise to ~1e-6 and final-epoch predictions become
+/// overconfident by orders of magnitude.
+pub const MIN_NOISE: f64 = 1e-4;
+
 /// Jitter added to the diagonal, relative to its mean, until the factorisation succeeds.
 const JITTERS: [f64; 5] = [0.0, 1e-8, 1e-6, 1e-4, 1e-2];
 

@@ -51,6 +51,12 @@ pub struct Predictive {
     dist: BarDistribution,
 }
 
+impl From<BarDistribution> for Predictive {
+    fn from(dist: BarDistribution) -> Self {
+        Self { dist }
+    }
+}
+
 impl Predictive {
     /// Mean.
     pub fn mean(&self) -> f64 {

@@ -1,6 +1,7 @@
 //! One module per subcommand group or binary.
 
 pub mod data;
+pub mod eval_lc;
 pub mod predict;
 pub mod prior_sample;
 pub mod progress;

@@ -21,7 +21,7 @@ use thaw_pfn::model::init::Init;
 
 use crate::curve_model::CurveModel;
 use crate::error::{HpoError, Result};
-use crate::gp::{GpSolve, MarginalLikelihood, to_mat};
+use crate::gp::{GpSolve, MIN_NOISE, MarginalLikelihood, to_mat};
 use crate::history::{At, History};
 use crate::kernels::{matrix, scalar, scaled_sq_dist, squared_exponential, values};
 use crate::predictive::Predictive;
@@ -156,7 +156,7 @@ impl Dyhpo {
 
     /// Fitted GP noise variance.
     pub fn noise(&self) -> Option<f64> {
-        self.kernel.as_ref().map(|k| values(&k.log_noise.val())[0].exp())
+        self.kernel.as_ref().map(|k| values(&k.log_noise.val())[0].exp() + MIN_NOISE)
     }
 
     fn observed(history: &History) -> (Vec<(usize, usize)>, Vec<f64>) {
@@ -165,7 +165,7 @@ impl Dyhpo {
 
     fn train_cov(k: &DeepKernel, phi: Tensor<2>, n: usize, device: &Device) -> Tensor<2> {
         k.cov(phi.clone(), phi)
-            + Tensor::<2>::eye(n, device) * k.log_noise.val().exp().unsqueeze_dim::<2>(0)
+            + Tensor::<2>::eye(n, device) * k.log_noise.val().exp().add_scalar(MIN_NOISE).unsqueeze_dim::<2>(0)
     }
 }
 
@@ -219,7 +219,7 @@ impl CurveModel for Dyhpo {
         let residual: Vec<f64> = y.iter().map(|v| v - mean).collect();
         let solve = GpSolve::new(&to_mat(&Self::train_cov(kernel, phi.clone(), y.len(), dev))?, &residual, NAME)?;
         let k_star = to_mat(&kernel.cov(phi, phi_q))?;
-        let prior = values(&kernel.log_amp.val())[0].exp() + values(&kernel.log_noise.val())[0].exp();
+        let prior = values(&kernel.log_amp.val())[0].exp() + values(&kernel.log_noise.val())[0].exp() + MIN_NOISE;
         let out: Vec<Predictive> = solve
             .predict(&k_star, &vec![prior; queries.len()])
             .into_iter()

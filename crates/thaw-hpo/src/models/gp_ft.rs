@@ -15,7 +15,7 @@ use burn::tensor::{Device, Tensor};
 
 use crate::curve_model::CurveModel;
 use crate::error::{HpoError, Result};
-use crate::gp::{GpSolve, MarginalLikelihood, to_mat};
+use crate::gp::{GpSolve, MIN_NOISE, MarginalLikelihood, to_mat};
 use crate::history::{At, History};
 use crate::kernels::{column, exp_decay, matern52, matrix, scalar, scaled_sq_dist, values, vector};
 use crate::predictive::Predictive;
@@ -133,7 +133,7 @@ impl FtKernel {
     fn train_cov(&self, p: &Points, device: &Device) -> Tensor<2> {
         let n = p.curve.len();
         let eye = Tensor::<2>::eye(n, device);
-        self.cross(p, p, device) + eye * self.log_noise.val().exp().unsqueeze_dim::<2>(0)
+        self.cross(p, p, device) + eye * self.log_noise.val().exp().add_scalar(MIN_NOISE).unsqueeze_dim::<2>(0)
     }
 }
 
@@ -175,7 +175,7 @@ impl GpFreezeThaw {
             one(&k.log_amp_t).exp(),
             one(&k.log_alpha).exp(),
             one(&k.log_beta).exp(),
-            one(&k.log_noise).exp(),
+            one(&k.log_noise).exp() + MIN_NOISE,
         ))
     }
 }
@@ -239,7 +239,7 @@ impl CurveModel for GpFreezeThaw {
         let (amp_x, amp_t, noise) = (
             one(&kernel.log_amp_x).exp(),
             one(&kernel.log_amp_t).exp(),
-            one(&kernel.log_noise).exp(),
+            one(&kernel.log_noise).exp() + MIN_NOISE,
         );
         let (alpha, beta) = (one(&kernel.log_alpha).exp(), one(&kernel.log_beta).exp());
         let prior: Vec<f64> = queries

@@ -1,0 +1,19 @@
+//! # thaw-bench — reproduction benchmarks
+//!
+//! The learning-curve extrapolation benchmark of the Adam-PFN paper (reference §5):
+//! [`sampler`] draws partial curves of an exact total size, [`lc::run`] scores every
+//! [`Method`] (PFN checkpoints with leave-tasks-out, cross-validated PFNs, DPL, DyHPO,
+//! GP freeze-thaw, uniform), [`report`] writes the Markdown table beside the paper's
+//! numbers ([`paper`]) and the CSV of every score.
+
+pub mod error;
+pub mod lc;
+pub mod method;
+pub mod paper;
+pub mod report;
+pub mod sampler;
+pub mod score;
+
+pub use error::{BenchError, Result};
+pub use lc::{LcRecord, LcSettings};
+pub use method::Method;

@@ -1,0 +1,185 @@
+//! Tables of the learning-curve benchmark: medians over tasks in the layout of the
+//! paper's Table 1 (with its numbers beside ours) and the CSV of every score.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::lc::LcRecord;
+use crate::paper::paper_cell;
+use crate::score::median;
+
+/// Median over tasks of the per-task mean over draws.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cell {
+    /// Log-likelihood (density).
+    pub ll: f64,
+    /// MSE.
+    pub mse: f64,
+    /// Seconds per draw (fit + predict).
+    pub seconds: f64,
+    /// Tasks aggregated.
+    pub tasks: usize,
+}
+
+/// Method names in first-seen order.
+pub fn methods(records: &[LcRecord]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in records {
+        if !out.contains(&r.method) {
+            out.push(r.method.clone());
+        }
+    }
+    out
+}
+
+/// Context sizes, ascending.
+pub fn contexts(records: &[LcRecord]) -> Vec<usize> {
+    let mut c: Vec<usize> = records.iter().map(|r| r.context).collect();
+    c.sort_unstable();
+    c.dedup();
+    c
+}
+
+/// The aggregated cell of `method` at `context`.
+pub fn cell(records: &[LcRecord], method: &str, context: usize) -> Option<Cell> {
+    let mut per_task: BTreeMap<&str, Vec<&LcRecord>> = BTreeMap::new();
+    for r in records.iter().filter(|r| r.method == method && r.context == context) {
+        per_task.entry(&r.task).or_default().push(r);
+    }
+    let mean = |rs: &[&LcRecord], f: &dyn Fn(&LcRecord) -> f64| {
+        rs.iter().map(|r| f(r)).sum::<f64>() / rs.len() as f64
+    };
+    let collect = |f: &dyn Fn(&LcRecord) -> f64| -> Vec<f64> {
+        per_task.values().map(|rs| mean(rs, f)).collect()
+    };
+    Some(Cell {
+        ll: median(&collect(&|r| r.ll))?,
+        mse: median(&collect(&|r| r.mse))?,
+        seconds: median(&collect(&|r| r.fit_s + r.predict_s))?,
+        tasks: per_task.len(),
+    })
+}
+
+fn fmt_cell(ll: f64, mse: f64, seconds: Option<f64>) -> String {
+    let t = seconds.map_or("n/a".into(), |s| format!("{s:.3}"));
+    format!("{ll:.3} / {mse:.5} / {t}")
+}
+
+/// The Markdown table: one row per method (ours), each followed by the paper's row
+/// where it has one. Cells: LL / MSE / seconds.
+pub fn markdown(records: &[LcRecord]) -> String {
+    let ctx = contexts(records);
+    let mut s = String::new();
+    let _ = write!(s, "| Method | source |");
+    for c in &ctx {
+        let _ = write!(s, " context {c} |");
+    }
+    let _ = write!(s, "\n|---|---|");
+    for _ in &ctx {
+        let _ = write!(s, "---|");
+    }
+    s.push('\n');
+    for m in methods(records) {
+        let flagged = records.iter().any(|r| r.method == m && r.trained_on_task);
+        let label = if flagged { format!("{m} †") } else { m.clone() };
+        let _ = write!(s, "| {label} | thaw |");
+        for &c in &ctx {
+            let cell = cell(records, &m, c)
+                .map_or("—".into(), |x| fmt_cell(x.ll, x.mse, Some(x.seconds)));
+            let _ = write!(s, " {cell} |");
+        }
+        s.push('\n');
+        if ctx.iter().any(|&c| paper_cell(&m, c).is_some()) {
+            let _ = write!(s, "| {m} | paper |");
+            for &c in &ctx {
+                let cell = paper_cell(&m, c).map_or("—".into(), |(l, e, t)| fmt_cell(l, e, t));
+                let _ = write!(s, " {cell} |");
+            }
+            s.push('\n');
+        }
+    }
+    if records.iter().any(|r| r.trained_on_task) {
+        s.push_str("\n† scored on tasks its checkpoint was trained on (--allow-train-tasks): not a held-out result.\n");
+    }
+    s
+}
+
+/// Median time of each method relative to `reference` per context (e.g. DPL / FT-PFN).
+pub fn time_ratios(records: &[LcRecord], reference: &str) -> String {
+    let ctx = contexts(records);
+    let mut s = format!("| Method | time ÷ {reference} |");
+    for c in &ctx {
+        let _ = write!(s, " context {c} |");
+    }
+    let _ = write!(s, "\n|---|---|");
+    for _ in &ctx {
+        let _ = write!(s, "---|");
+    }
+    s.push('\n');
+    for m in methods(records).into_iter().filter(|m| m != reference) {
+        let _ = write!(s, "| {m} | |");
+        for &c in &ctx {
+            let r = match (cell(records, &m, c), cell(records, reference, c)) {
+                (Some(a), Some(b)) if b.seconds > 0.0 => format!("{:.1}×", a.seconds / b.seconds),
+                _ => "—".into(),
+            };
+            let _ = write!(s, " {r} |");
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// Every record as CSV (header first).
+pub fn csv(records: &[LcRecord]) -> String {
+    let mut s = String::from(
+        "method,task,context,draw,ll,mse,fit_s,predict_s,queries,observed_configs,trained_on_task\n",
+    );
+    for r in records {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{:.6},{:.6},{},{},{}",
+            r.method, r.task, r.context, r.draw, r.ll, r.mse, r.fit_s, r.predict_s, r.queries,
+            r.observed_configs, r.trained_on_task
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(method: &str, task: &str, context: usize, draw: usize, ll: f64) -> LcRecord {
+        LcRecord {
+            method: method.into(),
+            task: task.into(),
+            context,
+            draw,
+            ll,
+            mse: 0.001,
+            fit_s: 1.0,
+            predict_s: 0.5,
+            queries: 10,
+            observed_configs: 3,
+            trained_on_task: false,
+        }
+    }
+
+    #[test]
+    fn cells_are_medians_over_tasks_of_means_over_draws() {
+        let r = vec![
+            rec("DPL", "a", 400, 0, 1.0),
+            rec("DPL", "a", 400, 1, 3.0), // task a: 2
+            rec("DPL", "b", 400, 0, 10.0),
+            rec("DPL", "c", 400, 0, -4.0),
+        ];
+        let c = cell(&r, "DPL", 400).unwrap();
+        assert_eq!((c.ll, c.tasks), (2.0, 3));
+        assert_eq!(c.seconds, 1.5);
+        let md = markdown(&r);
+        assert!(md.contains("| DPL | thaw | 2.000 / 0.00100 / 1.500 |"), "{md}");
+        assert!(md.contains("| DPL | paper | -29.752 / 0.00191 / 17.790 |"), "{md}");
+        assert_eq!(csv(&r).lines().count(), 5);
+    }
+}
