@@ -10,9 +10,11 @@ pub mod curve_model;
 pub mod error;
 pub mod gp;
 pub mod history;
+pub mod mfpi;
 pub mod kernels;
 pub mod models;
 pub mod predictive;
+pub mod schedule;
 
 pub use curve_model::CurveModel;
 pub use error::{HpoError, Result};
