@@ -5,6 +5,9 @@
 //!   Implementations in [`models`]: PFN (any checkpoint), DPL, DyHPO, GP freeze-thaw,
 //!   uniform.
 //! - [`gp`]: the exact-GP algebra (faer) the GP models share.
+//! - Freeze-thaw optimisation (issue #6, in progress): [`Objective`] / [`TabularObjective`],
+//!   [`Optimizer`] / [`Action`], the budget-exact loop [`study::run`], MFPI-random
+//!   ([`mfpi`]) and successive-halving arithmetic ([`schedule`]).
 
 pub mod curve_model;
 pub mod error;
@@ -13,10 +16,16 @@ pub mod history;
 pub mod mfpi;
 pub mod kernels;
 pub mod models;
+pub mod objective;
+pub mod optimizer;
+pub mod optimizers;
 pub mod predictive;
 pub mod schedule;
+pub mod study;
 
 pub use curve_model::CurveModel;
 pub use error::{HpoError, Result};
 pub use history::{At, History};
+pub use objective::{Objective, TabularObjective};
+pub use optimizer::{Action, Optimizer};
 pub use predictive::Predictive;

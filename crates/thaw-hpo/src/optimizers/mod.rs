@@ -1,0 +1,29 @@
+//! The optimisers: one file each.
+
+pub mod asha;
+pub mod model_based;
+pub mod random_search;
+pub mod successive_halving;
+
+pub use asha::Asha;
+pub use model_based::{Acquisition, ModelBased};
+pub use random_search::RandomSearch;
+pub use successive_halving::SuccessiveHalving;
+
+use rand::Rng;
+use rand::RngExt;
+
+use crate::history::History;
+
+/// A configuration never trained, uniformly at random; if all have been, any one that
+/// is not fully trained; None when every configuration is finished.
+pub fn random_fresh<R: Rng + ?Sized>(history: &History, rng: &mut R) -> Option<usize> {
+    let fresh: Vec<usize> = (0..history.n_configs()).filter(|&c| history.curve(c).is_empty()).collect();
+    if !fresh.is_empty() {
+        return Some(fresh[rng.random_range(0..fresh.len())]);
+    }
+    let open: Vec<usize> = (0..history.n_configs())
+        .filter(|&c| history.curve(c).len() < history.max_epochs())
+        .collect();
+    (!open.is_empty()).then(|| open[rng.random_range(0..open.len())])
+}

@@ -1,0 +1,111 @@
+//! Synchronous successive halving (SHA) and HyperBand (Li et al. 2018) as freeze-thaw
+//! actions: a rung's configurations are trained to the rung's epoch one action each,
+//! the best 1/η (by their value at that epoch) resume to the next rung, and when a
+//! bracket ends the next begins (HyperBand cycles its brackets s_max … 0; SHA repeats
+//! s_max). Brackets come from [`crate::schedule`].
+
+use std::collections::VecDeque;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use super::random_fresh;
+use crate::error::{HpoError, Result};
+use crate::history::History;
+use crate::optimizer::{Action, Optimizer};
+use crate::schedule::{Rung, bracket, s_max};
+
+/// SHA or HyperBand.
+pub struct SuccessiveHalving {
+    hyperband: bool,
+    eta: usize,
+    min_epochs: usize,
+    rng: StdRng,
+    bracket_index: usize,
+    rungs: Vec<Rung>,
+    rung: usize,
+    members: Vec<usize>,
+    queue: VecDeque<Action>,
+}
+
+impl SuccessiveHalving {
+    /// SHA (one bracket, s = s_max, repeated).
+    pub fn sha(eta: usize, min_epochs: usize, seed: u64) -> Self {
+        Self::new(false, eta, min_epochs, seed)
+    }
+
+    /// HyperBand (every bracket in turn).
+    pub fn hyperband(eta: usize, min_epochs: usize, seed: u64) -> Self {
+        Self::new(true, eta, min_epochs, seed)
+    }
+
+    fn new(hyperband: bool, eta: usize, min_epochs: usize, seed: u64) -> Self {
+        Self {
+            hyperband,
+            eta: eta.max(2),
+            min_epochs: min_epochs.max(1),
+            rng: StdRng::seed_from_u64(seed),
+            bracket_index: 0,
+            rungs: Vec::new(),
+            rung: 0,
+            members: Vec::new(),
+            queue: VecDeque::new(),
+        }
+    }
+
+    fn start_bracket(&mut self, history: &History) -> Result<()> {
+        let max = history.max_epochs();
+        let smax = s_max(max, self.min_epochs, self.eta);
+        let s = if self.hyperband { smax - self.bracket_index % (smax + 1) } else { smax };
+        self.bracket_index += 1;
+        self.rungs = bracket(max, self.min_epochs, self.eta, s);
+        self.rung = 0;
+        self.members.clear();
+        let mut taken = history.clone();
+        for _ in 0..self.rungs[0].configs {
+            let Some(c) = random_fresh(&taken, &mut self.rng) else { break };
+            // Mark as taken so the next draw picks another configuration.
+            taken.observe(c, 0.0)?;
+            self.members.push(c);
+        }
+        if self.members.is_empty() {
+            return Err(HpoError::InvalidInput("every configuration is fully trained".into()));
+        }
+        let to = self.rungs[0].epochs;
+        self.queue = self.members.iter().map(|&c| Action { config: c, to_epoch: to }).collect();
+        Ok(())
+    }
+
+    fn promote(&mut self, history: &History) {
+        let at = self.rungs[self.rung].epochs;
+        let value = |c: usize| history.curve(c).get(at - 1).copied().unwrap_or(0.0);
+        let mut ranked = self.members.clone();
+        ranked.sort_by(|&a, &b| value(b).total_cmp(&value(a)).then(a.cmp(&b)));
+        self.rung += 1;
+        ranked.truncate(self.rungs[self.rung].configs.max(1));
+        self.members = ranked;
+        let to = self.rungs[self.rung].epochs;
+        self.queue = self.members.iter().map(|&c| Action { config: c, to_epoch: to }).collect();
+    }
+}
+
+impl Optimizer for SuccessiveHalving {
+    fn name(&self) -> String {
+        if self.hyperband { "HyperBand".into() } else { "SHA".into() }
+    }
+
+    fn next(&mut self, history: &History, _budget_left: usize) -> Result<Action> {
+        loop {
+            while let Some(a) = self.queue.pop_front() {
+                if history.curve(a.config).len() < a.to_epoch {
+                    return Ok(a);
+                }
+            }
+            if !self.rungs.is_empty() && self.rung + 1 < self.rungs.len() {
+                self.promote(history);
+            } else {
+                self.start_bracket(history)?;
+            }
+        }
+    }
+}
