@@ -8,6 +8,7 @@ pub fn bin(name: &str, args: &[&str], cwd: &Path) -> Output {
     let exe = match name {
         "train-pfn" => env!("CARGO_BIN_EXE_train-pfn"),
         "eval-lc" => env!("CARGO_BIN_EXE_eval-lc"),
+        "ifbo" => env!("CARGO_BIN_EXE_ifbo"),
         _ => env!("CARGO_BIN_EXE_thaw"),
     };
     Command::new(exe)

@@ -2,6 +2,7 @@
 
 pub mod data;
 pub mod eval_lc;
+pub mod ifbo;
 pub mod predict;
 pub mod prior_sample;
 pub mod progress;

@@ -1,0 +1,7 @@
+//! `ifbo`: freeze-thaw hyperparameter optimisation (see `ifbo --help`).
+
+fn main() {
+    std::process::exit(thaw_cli::main_for(|args, out| {
+        thaw_cli::commands::ifbo::run(args, out)
+    }));
+}
