@@ -40,7 +40,8 @@ unless --allow-train-tasks is given.";
 ///
 /// Writes <out>/trajectory.csv (one row per epoch trained: epochs spent, config, epoch,
 /// y, incumbent) and <out>/summary.json, and prints a summary: the best configuration
-/// found (raw hyperparameters), its value, the best final value in the table, and the
+/// found (raw hyperparameters), its value, the best value anywhere in the table (the
+/// incumbent is the best value seen at any epoch, so regret = that − incumbent ≥ 0), and the
 /// optimiser's time per decision.
 #[derive(Debug, Parser)]
 #[command(name = "ifbo", version, after_help = EXAMPLES)]
@@ -117,7 +118,7 @@ where
     let task = tasks.into_iter().find(|t| t.name == name).context("task vanished")?;
     let mut optimizer = optimizer(&a, ckpt.as_deref())?;
     let mut objective = TabularObjective::new(task.curves.clone())?;
-    let best_final = objective.best_final();
+    let best_in_table = objective.best_value();
 
     let fairness = if seen { "TRAINED ON this task" } else if ckpt.is_some() { "held out from the surrogate's training" } else { "no training data involved" };
     writeln!(out, "{} on {name} ({fairness}): {} configurations × {} epochs, budget {} epochs, seed {}",
@@ -163,8 +164,8 @@ where
         "seed": a.seed,
         "epochs_spent": t.steps.len(),
         "best": best.map(|b| json!({"config": b.config, "epoch": b.epoch, "y": b.y, "hyperparameters": hps(b.config)})),
-        "best_final_in_table": best_final,
-        "regret": best.map(|b| f64::from(best_final) - f64::from(b.y)),
+        "best_in_table": best_in_table,
+        "regret": best.map(|b| f64::from(best_in_table) - f64::from(b.y)),
         "configs_started": started_n,
         "configs_finished": finished,
         "decisions": t.decision_s.len(),
@@ -175,8 +176,8 @@ where
     write_file(&a.out.join("summary.json"), serde_json::to_string_pretty(&summary)?.as_bytes())?;
 
     if let Some(b) = best {
-        writeln!(out, "best y {:.4} (config {}, epoch {}, after {} epochs); best final value in the table {:.4}; regret {:.4}",
-            b.y, b.config, b.epoch, b.spent, best_final, best_final - b.y)?;
+        writeln!(out, "best y {:.4} (config {}, epoch {}, after {} epochs); best value in the table {:.4}; regret {:.4}",
+            b.y, b.config, b.epoch, b.spent, best_in_table, best_in_table - b.y)?;
         let raw = task.raw.hp_row(b.config, task.hp_names.len());
         let shown: Vec<String> = task.hp_names.iter().zip(raw).map(|(n, v)| format!("{n}={v:.4e}")).collect();
         writeln!(out, "  hyperparameters: {}", shown.join(" "))?;
