@@ -3,9 +3,17 @@
 
 mod common;
 
-use common::cli::{bin, make_data, text};
+use common::cli::{bin, data_and_tiny_checkpoint, text};
 
-const FAST: &[&str] = &["--dpl-epochs", "3", "--dyhpo-steps", "3", "--gp-steps", "3", "-q"];
+const FAST: &[&str] = &[
+    "--dpl-epochs",
+    "3",
+    "--dyhpo-steps",
+    "3",
+    "--gp-steps",
+    "3",
+    "-q",
+];
 
 fn eval(args: &[&str], root: &std::path::Path) -> std::process::Output {
     let mut all = args.to_vec();
@@ -17,58 +25,140 @@ fn eval(args: &[&str], root: &std::path::Path) -> std::process::Output {
 fn refuses_training_tasks_scores_every_method_and_cross_validates() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    make_data(root);
-    let o = bin(
-        "train-pfn",
-        &["--model", "tiny", "--steps", "3", "--batch", "2", "--seq-len", "40", "--val-tasks", "task_c", "--out", "ck", "-q"],
-        root,
-    );
-    assert!(o.status.success(), "{}", text(&o));
+    data_and_tiny_checkpoint(root);
 
     // ck trained on task_a and task_b: scoring it there is refused…
-    let o = eval(&["--checkpoint", "tiny=ck", "--baselines", "none", "--contexts", "30", "--draws", "1", "--out", "r0"], root);
+    let o = eval(
+        &[
+            "--checkpoint",
+            "tiny=ck",
+            "--baselines",
+            "none",
+            "--contexts",
+            "30",
+            "--draws",
+            "1",
+            "--out",
+            "r0",
+        ],
+        root,
+    );
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).contains("was trained on task task_a"), "{}", text(&o));
+    assert!(
+        text(&o).contains("was trained on task task_a"),
+        "{}",
+        text(&o)
+    );
     assert!(!root.join("r0/scores.csv").exists());
     // …unless asked for, and then the table says so.
     let o = eval(
-        &["--checkpoint", "tiny=ck", "--baselines", "none", "--contexts", "30", "--draws", "1", "--allow-train-tasks", "--out", "r1"],
+        &[
+            "--checkpoint",
+            "tiny=ck",
+            "--baselines",
+            "none",
+            "--contexts",
+            "30",
+            "--draws",
+            "1",
+            "--allow-train-tasks",
+            "--out",
+            "r1",
+        ],
         root,
     );
     assert!(o.status.success(), "{}", text(&o));
     let table = std::fs::read_to_string(root.join("r1/table.md")).unwrap();
-    assert!(table.contains("| tiny † | thaw |") && table.contains("not a held-out result"), "{table}");
+    assert!(
+        table.contains("| tiny † | thaw |") && table.contains("not a held-out result"),
+        "{table}"
+    );
 
     // The held-out task with every baseline: 5 methods × 2 contexts × 2 draws.
-    let o = eval(&["--tasks", "task_c", "--checkpoint", "tiny=ck", "--contexts", "20,40", "--draws", "2", "--out", "r2"], root);
+    let o = eval(
+        &[
+            "--tasks",
+            "task_c",
+            "--checkpoint",
+            "tiny=ck",
+            "--contexts",
+            "20,40",
+            "--draws",
+            "2",
+            "--out",
+            "r2",
+        ],
+        root,
+    );
     assert!(o.status.success(), "{}", text(&o));
     let csv = std::fs::read_to_string(root.join("r2/scores.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 5 * 2 * 2, "{csv}");
     for m in ["tiny,", "DPL,", "DyHPO,", "GP-FT,", "Uniform,"] {
-        assert_eq!(csv.lines().filter(|l| l.starts_with(m)).count(), 4, "{m} in {csv}");
+        assert_eq!(
+            csv.lines().filter(|l| l.starts_with(m)).count(),
+            4,
+            "{m} in {csv}"
+        );
     }
     for line in csv.lines().filter(|l| l.starts_with("Uniform,")) {
         let f: Vec<&str> = line.split(',').collect();
         assert_eq!(f[4], "0", "uniform LL: {line}");
         assert_eq!(f[8], "16", "every configuration is queried: {line}");
     }
-    assert!(text(&o).contains("| Uniform | thaw | 0.000 /"), "{}", text(&o));
+    assert!(
+        text(&o).contains("| Uniform | thaw | 0.000 /"),
+        "{}",
+        text(&o)
+    );
 
     // 3-fold cross-validation over 3 tasks: fold i holds out task i, and is reused later.
-    let cv = ["--cross-validate", "3", "--cv-model", "tiny", "--cv-steps", "2", "--cv-seq-len", "40", "--cv-augment", "none",
-        "--checkpoint", "none", "--baselines", "uniform", "--contexts", "20", "--draws", "1", "--out", "r3"];
+    let cv = [
+        "--cross-validate",
+        "3",
+        "--cv-model",
+        "tiny",
+        "--cv-steps",
+        "2",
+        "--cv-seq-len",
+        "40",
+        "--cv-augment",
+        "none",
+        "--checkpoint",
+        "none",
+        "--baselines",
+        "uniform",
+        "--contexts",
+        "20",
+        "--draws",
+        "1",
+        "--out",
+        "r3",
+    ];
     let o = eval(&cv, root);
     assert!(o.status.success(), "{}", text(&o));
     for (fold, task) in ["task_a", "task_b", "task_c"].iter().enumerate() {
         let cfg: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(root.join(format!("runs/eval-lc/cv/none-fold{fold}/config.json"))).unwrap(),
+            &std::fs::read_to_string(
+                root.join(format!("runs/eval-lc/cv/none-fold{fold}/config.json")),
+            )
+            .unwrap(),
         )
         .unwrap();
-        let trained: Vec<String> = serde_json::from_value(cfg["data"]["train_tasks"].clone()).unwrap();
-        assert!(!trained.contains(&task.to_string()) && trained.len() == 2, "fold {fold}: {trained:?}");
+        let trained: Vec<String> =
+            serde_json::from_value(cfg["data"]["train_tasks"].clone()).unwrap();
+        assert!(
+            !trained.contains(&task.to_string()) && trained.len() == 2,
+            "fold {fold}: {trained:?}"
+        );
     }
     let csv = std::fs::read_to_string(root.join("r3/scores.csv")).unwrap();
-    assert_eq!(csv.lines().filter(|l| l.starts_with("Adam-PFN (No aug.),")).count(), 3, "{csv}");
+    assert_eq!(
+        csv.lines()
+            .filter(|l| l.starts_with("Adam-PFN (No aug.),"))
+            .count(),
+        3,
+        "{csv}"
+    );
     let o = eval(&cv, root);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(text(&o).matches("reusing").count(), 3, "{}", text(&o));

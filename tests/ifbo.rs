@@ -3,23 +3,27 @@
 
 mod common;
 
-use common::cli::{bin, make_data, text};
+use common::cli::{bin, data_and_tiny_checkpoint, text};
 
 #[test]
 fn tiny_pfn_and_baselines_spend_the_budget_and_write_their_trajectory() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    make_data(root);
-    let o = bin(
-        "train-pfn",
-        &["--model", "tiny", "--steps", "3", "--batch", "2", "--seq-len", "40", "--val-tasks", "task_c", "--out", "ck", "-q"],
-        root,
-    );
-    assert!(o.status.success(), "{}", text(&o));
+    data_and_tiny_checkpoint(root);
 
     // Without a task the first one the checkpoint did not train on is used: task_c.
     let run = |extra: &[&str], out: &str| {
-        let mut args = vec!["--surrogate", "ck", "--budget", "40", "--seed", "1", "--out", out, "-q"];
+        let mut args = vec![
+            "--surrogate",
+            "ck",
+            "--budget",
+            "40",
+            "--seed",
+            "1",
+            "--out",
+            out,
+            "-q",
+        ];
         args.extend(extra);
         bin("ifbo", &args, root)
     };
@@ -29,33 +33,67 @@ fn tiny_pfn_and_baselines_spend_the_budget_and_write_their_trajectory() {
     let traj = std::fs::read_to_string(root.join("r1/trajectory.csv")).unwrap();
     assert_eq!(traj.lines().count(), 1 + 40, "{traj}");
     // The initial design trains one configuration for one epoch.
-    assert_eq!(traj.lines().nth(1).unwrap().split(',').nth(2), Some("1"), "{traj}");
+    assert_eq!(
+        traj.lines().nth(1).unwrap().split(',').nth(2),
+        Some("1"),
+        "{traj}"
+    );
     let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root.join("r1/summary.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(root.join("r1/summary.json")).unwrap())
+            .unwrap();
     assert_eq!(summary["epochs_spent"], 40);
     assert_eq!(summary["task"], "task_c");
     assert!(summary["regret"].as_f64().unwrap() >= 0.0);
     // Same seed, same trajectory.
     let o = run(&[], "r2");
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(traj, std::fs::read_to_string(root.join("r2/trajectory.csv")).unwrap());
+    assert_eq!(
+        traj,
+        std::fs::read_to_string(root.join("r2/trajectory.csv")).unwrap()
+    );
 
     // A task the checkpoint trained on is refused unless allowed.
-    let o = run(&["--benchmark", "data/parquet/taskset.parquet:task_a"], "r3");
+    let o = run(
+        &["--benchmark", "data/parquet/taskset.parquet:task_a"],
+        "r3",
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("was trained on task_a"), "{}", text(&o));
-    let o = run(&["--benchmark", "data/parquet/taskset.parquet:task_a", "--allow-train-tasks"], "r3");
+    let o = run(
+        &[
+            "--benchmark",
+            "data/parquet/taskset.parquet:task_a",
+            "--allow-train-tasks",
+        ],
+        "r3",
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("TRAINED ON this task"), "{}", text(&o));
 
     // Bandit methods and a GP baseline on the same accounting.
     for m in ["hyperband", "asha", "sha", "random"] {
-        let o = bin("ifbo", &["--method", m, "--budget", "35", "--out", m, "-q"], root);
+        let o = bin(
+            "ifbo",
+            &["--method", m, "--budget", "35", "--out", m, "-q"],
+            root,
+        );
         assert!(o.status.success(), "{m}: {}", text(&o));
         let traj = std::fs::read_to_string(root.join(m).join("trajectory.csv")).unwrap();
         assert_eq!(traj.lines().count(), 36, "{m}");
     }
-    let o = bin("ifbo", &["--surrogate", "gp-ft", "--budget", "12", "--out", "gp", "-q"], root);
+    let o = bin(
+        "ifbo",
+        &[
+            "--surrogate",
+            "gp-ft",
+            "--budget",
+            "12",
+            "--out",
+            "gp",
+            "-q",
+        ],
+        root,
+    );
     assert!(o.status.success(), "{}", text(&o));
     let o = bin("ifbo", &["--method", "grid", "--out", "x", "-q"], root);
     assert_eq!(o.status.code(), Some(1));

@@ -54,3 +54,28 @@ pub fn make_data(root: &Path) {
     assert!(o.status.success(), "{}", text(&o));
 }
 
+/// The generated data under `root` and a `tiny` PFN in `root/ck` trained on task_a and
+/// task_b (task_c held out).
+pub fn data_and_tiny_checkpoint(root: &Path) {
+    make_data(root);
+    let o = bin(
+        "train-pfn",
+        &[
+            "--model",
+            "tiny",
+            "--steps",
+            "3",
+            "--batch",
+            "2",
+            "--seq-len",
+            "40",
+            "--val-tasks",
+            "task_c",
+            "--out",
+            "ck",
+            "-q",
+        ],
+        root,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+}

@@ -150,7 +150,12 @@ fn run_draw(
             .observe_prefix(k, &c.curve(k)[..len])
             .map_err(|e| model_err("history", e))?;
     }
-    let queries: Vec<At> = (0..c.configs).map(|k| At { config: k, epoch: c.epochs }).collect();
+    let queries: Vec<At> = (0..c.configs)
+        .map(|k| At {
+            config: k,
+            epoch: c.epochs,
+        })
+        .collect();
     let truth: Vec<f64> = c.final_y().into_iter().map(f64::from).collect();
     let mut out = Vec::with_capacity(methods.len());
     for (method, ckpt) in methods.iter().zip(checkpoints) {
@@ -159,7 +164,9 @@ fn run_draw(
         let t0 = Instant::now();
         model.fit(&history).map_err(|e| model_err(&name, e))?;
         let t1 = Instant::now();
-        let preds = model.predict(&history, &queries).map_err(|e| model_err(&name, e))?;
+        let preds = model
+            .predict(&history, &queries)
+            .map_err(|e| model_err(&name, e))?;
         let t2 = Instant::now();
         let sc = score(&preds, &truth);
         out.push(LcRecord {

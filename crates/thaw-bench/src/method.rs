@@ -53,10 +53,13 @@ impl Method {
     /// The checkpoint that scores `task`, if this is a PFN method, and whether that
     /// checkpoint was trained on it. Errors when it was and `allow_train_tasks` is off,
     /// or when no fold held the task out.
-    pub fn checkpoint_for(&self, task: &str, allow_train_tasks: bool) -> Result<Option<(PathBuf, bool)>> {
-        let trained_on = |dir: &Path| -> Result<bool> {
-            Ok(training_tasks(dir)?.iter().any(|t| t == task))
-        };
+    pub fn checkpoint_for(
+        &self,
+        task: &str,
+        allow_train_tasks: bool,
+    ) -> Result<Option<(PathBuf, bool)>> {
+        let trained_on =
+            |dir: &Path| -> Result<bool> { Ok(training_tasks(dir)?.iter().any(|t| t == task)) };
         match self {
             Self::Pfn { name, dir } => {
                 let seen = trained_on(dir)?;

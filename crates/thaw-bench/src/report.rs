@@ -43,7 +43,10 @@ pub fn contexts(records: &[LcRecord]) -> Vec<usize> {
 /// The aggregated cell of `method` at `context`.
 pub fn cell(records: &[LcRecord], method: &str, context: usize) -> Option<Cell> {
     let mut per_task: BTreeMap<&str, Vec<&LcRecord>> = BTreeMap::new();
-    for r in records.iter().filter(|r| r.method == method && r.context == context) {
+    for r in records
+        .iter()
+        .filter(|r| r.method == method && r.context == context)
+    {
         per_task.entry(&r.task).or_default().push(r);
     }
     let mean = |rs: &[&LcRecord], f: &dyn Fn(&LcRecord) -> f64| {
@@ -60,6 +63,16 @@ pub fn cell(records: &[LcRecord], method: &str, context: usize) -> Option<Cell> 
     })
 }
 
+/// `| Method | second | context c … |` and its separator line.
+fn header(second: &str, ctx: &[usize]) -> String {
+    let mut s = format!("| Method | {second} |");
+    for c in ctx {
+        let _ = write!(s, " context {c} |");
+    }
+    let _ = write!(s, "\n|---|---|{}\n", "---|".repeat(ctx.len()));
+    s
+}
+
 fn fmt_cell(ll: f64, mse: f64, seconds: Option<f64>) -> String {
     let t = seconds.map_or("n/a".into(), |s| format!("{s:.3}"));
     format!("{ll:.3} / {mse:.5} / {t}")
@@ -69,19 +82,14 @@ fn fmt_cell(ll: f64, mse: f64, seconds: Option<f64>) -> String {
 /// where it has one. Cells: LL / MSE / seconds.
 pub fn markdown(records: &[LcRecord]) -> String {
     let ctx = contexts(records);
-    let mut s = String::new();
-    let _ = write!(s, "| Method | source |");
-    for c in &ctx {
-        let _ = write!(s, " context {c} |");
-    }
-    let _ = write!(s, "\n|---|---|");
-    for _ in &ctx {
-        let _ = write!(s, "---|");
-    }
-    s.push('\n');
+    let mut s = header("source", &ctx);
     for m in methods(records) {
         let flagged = records.iter().any(|r| r.method == m && r.trained_on_task);
-        let label = if flagged { format!("{m} †") } else { m.clone() };
+        let label = if flagged {
+            format!("{m} †")
+        } else {
+            m.clone()
+        };
         let _ = write!(s, "| {label} | thaw |");
         for &c in &ctx {
             let cell = cell(records, &m, c)
@@ -107,15 +115,7 @@ pub fn markdown(records: &[LcRecord]) -> String {
 /// Median time of each method relative to `reference` per context (e.g. DPL / FT-PFN).
 pub fn time_ratios(records: &[LcRecord], reference: &str) -> String {
     let ctx = contexts(records);
-    let mut s = format!("| Method | time ÷ {reference} |");
-    for c in &ctx {
-        let _ = write!(s, " context {c} |");
-    }
-    let _ = write!(s, "\n|---|---|");
-    for _ in &ctx {
-        let _ = write!(s, "---|");
-    }
-    s.push('\n');
+    let mut s = header(&format!("time ÷ {reference}"), &ctx);
     for m in methods(records).into_iter().filter(|m| m != reference) {
         let _ = write!(s, "| {m} | |");
         for &c in &ctx {
@@ -139,8 +139,17 @@ pub fn csv(records: &[LcRecord]) -> String {
         let _ = writeln!(
             s,
             "{},{},{},{},{},{},{:.6},{:.6},{},{},{}",
-            r.method, r.task, r.context, r.draw, r.ll, r.mse, r.fit_s, r.predict_s, r.queries,
-            r.observed_configs, r.trained_on_task
+            r.method,
+            r.task,
+            r.context,
+            r.draw,
+            r.ll,
+            r.mse,
+            r.fit_s,
+            r.predict_s,
+            r.queries,
+            r.observed_configs,
+            r.trained_on_task
         );
     }
     s
@@ -178,8 +187,14 @@ mod tests {
         assert_eq!((c.ll, c.tasks), (2.0, 3));
         assert_eq!(c.seconds, 1.5);
         let md = markdown(&r);
-        assert!(md.contains("| DPL | thaw | 2.000 / 0.00100 / 1.500 |"), "{md}");
-        assert!(md.contains("| DPL | paper | -29.752 / 0.00191 / 17.790 |"), "{md}");
+        assert!(
+            md.contains("| DPL | thaw | 2.000 / 0.00100 / 1.500 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| DPL | paper | -29.752 / 0.00191 / 17.790 |"),
+            "{md}"
+        );
         assert_eq!(csv(&r).lines().count(), 5);
     }
 }

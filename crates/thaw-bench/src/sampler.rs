@@ -72,7 +72,10 @@ mod tests {
         }
         let p = sample_prefixes(1000, 50, 400, &mut rng).unwrap();
         let observed = p.iter().filter(|&&k| k > 0).count();
-        assert!((8..40).contains(&observed), "{observed} configurations observed");
+        assert!(
+            (8..40).contains(&observed),
+            "{observed} configurations observed"
+        );
     }
 
     #[test]

@@ -14,7 +14,12 @@ pub struct Score {
 /// Scores `preds` against `truth` (same length, at least one).
 pub fn score(preds: &[Predictive], truth: &[f64]) -> Score {
     let n = truth.len().max(1) as f64;
-    let ll = preds.iter().zip(truth).map(|(p, &y)| p.log_pdf(y)).sum::<f64>() / n;
+    let ll = preds
+        .iter()
+        .zip(truth)
+        .map(|(p, &y)| p.log_pdf(y))
+        .sum::<f64>()
+        / n;
     let mse = preds
         .iter()
         .zip(truth)
@@ -32,7 +37,11 @@ pub fn median(values: &[f64]) -> Option<f64> {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
     let m = v.len() / 2;
-    Some(if v.len() % 2 == 1 { v[m] } else { 0.5 * (v[m - 1] + v[m]) })
+    Some(if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        0.5 * (v[m - 1] + v[m])
+    })
 }
 
 #[cfg(test)]
@@ -60,14 +69,17 @@ mod tests {
         assert!((s.mse - 0.005).abs() < 1e-12, "{}", s.mse);
         // Density 10 inside the bin, 0 outside: LL = (ln 10 + −∞) / 2.
         assert_eq!(s.ll, f64::NEG_INFINITY);
-        let inside = score(&[Predictive::Bar(thaw_pfn::Predictive::from(
-            BarDistribution::from_probs(&{
-                let mut q = vec![0.0; 10];
-                q[7] = 1.0;
-                q
-            })
-            .unwrap(),
-        ))], &[0.72]);
+        let inside = score(
+            &[Predictive::Bar(thaw_pfn::Predictive::from(
+                BarDistribution::from_probs(&{
+                    let mut q = vec![0.0; 10];
+                    q[7] = 1.0;
+                    q
+                })
+                .unwrap(),
+            ))],
+            &[0.72],
+        );
         assert!((inside.ll - 10f64.ln()).abs() < 1e-9);
     }
 

@@ -9,7 +9,9 @@ pub enum HpoError {
     #[error("invalid input: {0}")]
     InvalidInput(String),
     /// A covariance matrix was not positive definite even with added jitter.
-    #[error("{model}: covariance matrix is not positive definite (n = {n}) even with jitter {jitter:e}")]
+    #[error(
+        "{model}: covariance matrix is not positive definite (n = {n}) even with jitter {jitter:e}"
+    )]
     NotPositiveDefinite {
         /// The model that built the matrix.
         model: &'static str,

@@ -86,7 +86,12 @@ impl GpSolve {
     pub fn log_marginal(&self) -> f64 {
         let l = self.llt.L();
         let n = self.alpha.len();
-        let fit: f64 = self.residual.iter().zip(&self.alpha).map(|(r, a)| r * a).sum();
+        let fit: f64 = self
+            .residual
+            .iter()
+            .zip(&self.alpha)
+            .map(|(r, a)| r * a)
+            .sum();
         let log_det: f64 = (0..n).map(|i| l[(i, i)].ln()).sum::<f64>() * 2.0;
         -0.5 * fit - 0.5 * log_det - 0.5 * n as f64 * (2.0 * std::f64::consts::PI).ln()
     }
@@ -111,7 +116,9 @@ impl GpSolve {
         self.llt.L().solve_lower_triangular_in_place(v.as_mut());
         (0..k_star.ncols())
             .map(|j| {
-                let mean: f64 = (0..k_star.nrows()).map(|i| k_star[(i, j)] * self.alpha[i]).sum();
+                let mean: f64 = (0..k_star.nrows())
+                    .map(|i| k_star[(i, j)] * self.alpha[i])
+                    .sum();
                 let explained: f64 = (0..v.nrows()).map(|i| v[(i, j)] * v[(i, j)]).sum();
                 (mean, (prior_var[j] - explained).max(0.0))
             })
@@ -219,7 +226,11 @@ mod tests {
             let lp = GpSolve::new(&kp, &r, "t").unwrap().log_marginal();
             let lm = GpSolve::new(&km, &r, "t").unwrap().log_marginal();
             let fd = (lp - lm) / (2.0 * h);
-            let an = if i == j { g[i * 3 + j] } else { g[i * 3 + j] + g[j * 3 + i] };
+            let an = if i == j {
+                g[i * 3 + j]
+            } else {
+                g[i * 3 + j] + g[j * 3 + i]
+            };
             assert!((fd - an).abs() < 1e-6, "({i},{j}): fd {fd} vs {an}");
         }
     }
@@ -243,6 +254,9 @@ mod tests {
             Err(HpoError::NotPositiveDefinite { .. })
         ));
         let nan = Mat::from_fn(1, 1, |_, _| f64::NAN);
-        assert!(matches!(GpSolve::new(&nan, &[0.0], "test"), Err(HpoError::Diverged { .. })));
+        assert!(matches!(
+            GpSolve::new(&nan, &[0.0], "test"),
+            Err(HpoError::Diverged { .. })
+        ));
     }
 }

@@ -29,7 +29,9 @@ impl History {
     /// [0, 1]) whose curves have at most `max_epochs` epochs.
     pub fn new(configs: Vec<Vec<f32>>, max_epochs: usize) -> Result<Self> {
         if max_epochs == 0 {
-            return Err(HpoError::InvalidInput("max_epochs must be at least 1".into()));
+            return Err(HpoError::InvalidInput(
+                "max_epochs must be at least 1".into(),
+            ));
         }
         let n_hps = configs.first().map_or(0, Vec::len);
         for (i, c) in configs.iter().enumerate() {
@@ -58,15 +60,20 @@ impl History {
     /// worst value (0); values are clamped to [0, 1].
     pub fn observe(&mut self, config: usize, y: f32) -> Result<()> {
         let max = self.max_epochs;
-        let curve = self.curves.get_mut(config).ok_or_else(|| {
-            HpoError::InvalidInput(format!("config {config} does not exist"))
-        })?;
+        let curve = self
+            .curves
+            .get_mut(config)
+            .ok_or_else(|| HpoError::InvalidInput(format!("config {config} does not exist")))?;
         if curve.len() >= max {
             return Err(HpoError::InvalidInput(format!(
                 "config {config} already has all {max} epochs"
             )));
         }
-        curve.push(if y.is_finite() { y.clamp(0.0, 1.0) } else { 0.0 });
+        curve.push(if y.is_finite() {
+            y.clamp(0.0, 1.0)
+        } else {
+            0.0
+        });
         Ok(())
     }
 
@@ -147,7 +154,10 @@ mod tests {
         let mut h = History::new(vec![vec![0.1, 0.2], vec![0.3, 0.4]], 3).unwrap();
         h.observe_prefix(1, &[0.2, f32::NAN, 1.5]).unwrap();
         assert_eq!(h.curve(1), &[0.2, 0.0, 1.0]);
-        assert!(h.observe(1, 0.5).is_err(), "a fourth epoch of a 3-epoch curve");
+        assert!(
+            h.observe(1, 0.5).is_err(),
+            "a fourth epoch of a 3-epoch curve"
+        );
         assert!(h.observe(2, 0.5).is_err(), "no config 2");
         assert_eq!(h.n_observed(), 3);
         assert_eq!(h.best_y(), Some(1.0));
@@ -157,7 +167,19 @@ mod tests {
         );
         assert!(History::new(vec![vec![0.1], vec![0.1, 0.2]], 3).is_err());
         assert!(History::new(vec![vec![1.1]], 3).is_err());
-        assert!(h.check_queries(&[At { config: 0, epoch: 4 }]).is_err());
-        assert!(h.check_queries(&[At { config: 0, epoch: 3 }]).is_ok());
+        assert!(
+            h.check_queries(&[At {
+                config: 0,
+                epoch: 4
+            }])
+            .is_err()
+        );
+        assert!(
+            h.check_queries(&[At {
+                config: 0,
+                epoch: 3
+            }])
+            .is_ok()
+        );
     }
 }

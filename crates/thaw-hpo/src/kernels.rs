@@ -49,7 +49,12 @@ pub fn squared_exponential(sq: Tensor<2>) -> Tensor<2> {
 /// Swersky et al.'s exponential-decay kernel (β / (t + t' + β))^α between progress
 /// values `ta` ([n]) and `tb` ([m]): a mixture of decaying exponentials e^(−λt) with
 /// Gamma(α, β)-distributed rates.
-pub fn exp_decay(ta: Tensor<1>, tb: Tensor<1>, log_alpha: Tensor<1>, log_beta: Tensor<1>) -> Tensor<2> {
+pub fn exp_decay(
+    ta: Tensor<1>,
+    tb: Tensor<1>,
+    log_alpha: Tensor<1>,
+    log_beta: Tensor<1>,
+) -> Tensor<2> {
     let beta = log_beta.clone().exp().unsqueeze_dim::<2>(0);
     let sum = ta.unsqueeze_dim::<2>(1) + tb.unsqueeze_dim::<2>(0) + beta;
     let alpha = log_alpha.exp().unsqueeze_dim::<2>(0);

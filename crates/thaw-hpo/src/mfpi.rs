@@ -53,13 +53,22 @@ pub fn mfpi_scores(
         .map(|&c| {
             let b = history.curve(c).len();
             if b >= max {
-                return Err(HpoError::InvalidInput(format!("config {c} is already fully trained")));
+                return Err(HpoError::InvalidInput(format!(
+                    "config {c} is already fully trained"
+                )));
             }
-            Ok(At { config: c, epoch: draw.target_epoch(b, max) })
+            Ok(At {
+                config: c,
+                epoch: draw.target_epoch(b, max),
+            })
         })
         .collect::<Result<_>>()?;
     let t = draw.threshold(history.best_y().map_or(0.0, f64::from));
-    Ok(model.predict(history, &queries)?.iter().map(|p| p.pi(t)).collect())
+    Ok(model
+        .predict(history, &queries)?
+        .iter()
+        .map(|p| p.pi(t))
+        .collect())
 }
 
 /// Index of the largest score (the first on ties; NaN never wins).
@@ -91,7 +100,9 @@ mod tests {
             Ok(())
         }
         fn predict(&self, _: &History, q: &[At]) -> Result<Vec<Predictive>> {
-            Ok(q.iter().map(|a| Predictive::gaussian(self.0[a.config] + 0.01 * a.epoch as f64, 0.05)).collect())
+            Ok(q.iter()
+                .map(|a| Predictive::gaussian(self.0[a.config] + 0.01 * a.epoch as f64, 0.05))
+                .collect())
         }
     }
 
@@ -104,7 +115,10 @@ mod tests {
             assert!((1e-4..=1e-1).contains(&d.tau));
         }
         assert_eq!(MfpiDraw::draw(50, 0, &mut rng).horizon, 1);
-        let d = MfpiDraw { horizon: 10, tau: 0.1 };
+        let d = MfpiDraw {
+            horizon: 10,
+            tau: 0.1,
+        };
         assert!((d.threshold(0.8) - 0.82).abs() < 1e-12);
         assert_eq!(d.target_epoch(45, 50), 50);
         assert_eq!(d.target_epoch(0, 50), 10);
@@ -118,7 +132,10 @@ mod tests {
         let mut h = History::new(vec![vec![0.1], vec![0.5], vec![0.9]], 50).unwrap();
         h.observe_prefix(1, &vec![0.5; 30]).unwrap();
         let model = Fake(vec![0.2, 0.5, 0.75]);
-        let d = MfpiDraw { horizon: 10, tau: 0.5 };
+        let d = MfpiDraw {
+            horizon: 10,
+            tau: 0.5,
+        };
         // T = 0.5 + 0.5 · 0.5 = 0.75 (0.5 is exact in f32).
         let s = mfpi_scores(&model, &h, &[0, 1, 2], &d).unwrap();
         let want = |m: f64| Predictive::gaussian(m, 0.05).pi(0.75);
@@ -127,6 +144,9 @@ mod tests {
         assert_eq!(argmax(&[0.1, f64::NAN, 0.3, 0.3]), Some(2));
         assert_eq!(argmax(&[]), None);
         h.observe_prefix(0, &vec![0.1; 50]).unwrap();
-        assert!(mfpi_scores(&model, &h, &[0], &d).is_err(), "a finished config is no candidate");
+        assert!(
+            mfpi_scores(&model, &h, &[0], &d).is_err(),
+            "a finished config is no candidate"
+        );
     }
 }

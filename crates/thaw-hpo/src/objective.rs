@@ -29,7 +29,9 @@ impl TabularObjective {
     /// The objective of a task's normalised curves.
     pub fn new(curves: CurveSet) -> Result<Self> {
         if curves.configs == 0 || curves.epochs == 0 {
-            return Err(HpoError::InvalidInput("a tabular objective needs at least one configuration and one epoch".into()));
+            return Err(HpoError::InvalidInput(
+                "a tabular objective needs at least one configuration and one epoch".into(),
+            ));
         }
         Ok(Self { curves })
     }
@@ -37,13 +39,20 @@ impl TabularObjective {
     /// The best value anywhere in the table, any configuration at any epoch: what an
     /// optimiser whose incumbent is "the best value seen" can at most reach (regret 0).
     pub fn best_value(&self) -> f32 {
-        self.curves.y.iter().copied().filter(|v| v.is_finite()).fold(0.0, f32::max)
+        self.curves
+            .y
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold(0.0, f32::max)
     }
 }
 
 impl Objective for TabularObjective {
     fn configs(&self) -> Vec<Vec<f32>> {
-        (0..self.curves.configs).map(|c| self.curves.hp(c).to_vec()).collect()
+        (0..self.curves.configs)
+            .map(|c| self.curves.hp(c).to_vec())
+            .collect()
     }
 
     fn max_epochs(&self) -> usize {
@@ -59,7 +68,13 @@ impl Objective for TabularObjective {
         }
         Ok(self.curves.curve(config)[from..to]
             .iter()
-            .map(|&y| if y.is_finite() { y.clamp(0.0, 1.0) } else { 0.0 })
+            .map(|&y| {
+                if y.is_finite() {
+                    y.clamp(0.0, 1.0)
+                } else {
+                    0.0
+                }
+            })
             .collect())
     }
 }
@@ -81,7 +96,9 @@ mod tests {
         assert_eq!(o.train(0, 0, 2).unwrap(), vec![0.1, 0.2]);
         assert_eq!(o.train(0, 2, 3).unwrap(), vec![0.3]);
         assert_eq!(o.train(1, 0, 3).unwrap(), vec![0.5, 0.0, 0.7]);
-        assert!(o.train(1, 2, 2).is_err() && o.train(1, 0, 4).is_err() && o.train(2, 0, 1).is_err());
+        assert!(
+            o.train(1, 2, 2).is_err() && o.train(1, 0, 4).is_err() && o.train(2, 0, 1).is_err()
+        );
         assert_eq!(o.best_value(), 0.7);
     }
 }

@@ -59,7 +59,10 @@ pub fn bracket(max_epochs: usize, min_epochs: usize, eta: usize, s: usize) -> Ve
 /// Every HyperBand bracket, most exploratory (s = s_max) first.
 pub fn hyperband(max_epochs: usize, min_epochs: usize, eta: usize) -> Vec<Vec<Rung>> {
     let smax = s_max(max_epochs, min_epochs, eta);
-    (0..=smax).rev().map(|s| bracket(max_epochs, min_epochs, eta, s)).collect()
+    (0..=smax)
+        .rev()
+        .map(|s| bracket(max_epochs, min_epochs, eta, s))
+        .collect()
 }
 
 /// Epochs one bracket costs when every promoted configuration resumes where it stopped.
@@ -80,7 +83,9 @@ mod tests {
     use super::*;
 
     fn rungs(v: &[(usize, usize)]) -> Vec<Rung> {
-        v.iter().map(|&(configs, epochs)| Rung { configs, epochs }).collect()
+        v.iter()
+            .map(|&(configs, epochs)| Rung { configs, epochs })
+            .collect()
     }
 
     #[test]

@@ -64,14 +64,28 @@ pub fn run(
             )));
         }
         let to = action.to_epoch.min(from + left);
-        for (i, y) in objective.train(action.config, from, to)?.into_iter().enumerate() {
+        for (i, y) in objective
+            .train(action.config, from, to)?
+            .into_iter()
+            .enumerate()
+        {
             history.observe(action.config, y)?;
             let y = *history.curve(action.config).last().unwrap_or(&0.0);
             incumbent = incumbent.max(y);
-            let step = Step { spent: steps.len() + 1, config: action.config, epoch: from + i + 1, y, incumbent };
+            let step = Step {
+                spent: steps.len() + 1,
+                config: action.config,
+                epoch: from + i + 1,
+                y,
+                incumbent,
+            };
             on_step(&step, &history);
             steps.push(step);
         }
     }
-    Ok(Trajectory { steps, decision_s, history })
+    Ok(Trajectory {
+        steps,
+        decision_s,
+        history,
+    })
 }

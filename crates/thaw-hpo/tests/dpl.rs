@@ -31,17 +31,27 @@ fn recovers_power_laws_and_extrapolates_short_prefixes() {
         let prefix: Vec<f32> = (1..=len).map(|e| y(x, e) as f32).collect();
         h.observe_prefix(c, &prefix).unwrap();
     }
-    let mut model = Dpl::new(DplSettings { first_epochs: 150, ..Default::default() });
+    let mut model = Dpl::new(DplSettings {
+        first_epochs: 150,
+        ..Default::default()
+    });
     let start = Instant::now();
     model.fit(&h).unwrap();
-    eprintln!("DPL fit on {} points: {:?}", h.n_observed(), start.elapsed());
+    eprintln!(
+        "DPL fit on {} points: {:?}",
+        h.n_observed(),
+        start.elapsed()
+    );
     let truth: Vec<f64> = configs.iter().map(|x| y(x, EPOCHS)).collect();
     let (_, rmse) = common::score_final(&model, &h, &truth);
     let spread = {
         let m = truth.iter().sum::<f64>() / truth.len() as f64;
         (truth.iter().map(|v| (v - m).powi(2)).sum::<f64>() / truth.len() as f64).sqrt()
     };
-    assert!(rmse < 0.2 * spread, "final-epoch RMSE {rmse} vs spread {spread}");
+    assert!(
+        rmse < 0.2 * spread,
+        "final-epoch RMSE {rmse} vs spread {spread}"
+    );
     // The members' power law of a fully observed config is close to the true one.
     for c in [0, 7] {
         let (alpha, beta, gamma) = law(&configs[c]);
@@ -57,7 +67,13 @@ fn recovers_power_laws_and_extrapolates_short_prefixes() {
     }
     // The members differ (their spread is the predictive standard deviation).
     let preds = model
-        .predict(&h, &[thaw_hpo::At { config: 50, epoch: EPOCHS }])
+        .predict(
+            &h,
+            &[thaw_hpo::At {
+                config: 50,
+                epoch: EPOCHS,
+            }],
+        )
         .unwrap();
     assert!(preds[0].std() > thaw_hpo::predictive::MIN_STD);
 }

@@ -2,18 +2,20 @@
 
 mod common;
 
-use faer::linalg::solvers::Llt;
-use faer::{Mat, Side};
+use faer::Mat;
 use rand::RngExt;
-use rand_distr::{Distribution, StandardNormal};
 use thaw_hpo::models::{GpFreezeThaw, GpFtSettings};
-use thaw_hpo::gp::GpSolve;
-use thaw_hpo::{CurveModel, History, Predictive};
+use thaw_hpo::{CurveModel, History};
 
 const EPOCHS: usize = 20;
 
 fn matern52(a: &[f32], b: &[f32], ls: f64) -> f64 {
-    let r = a.iter().zip(b).map(|(x, y)| ((x - y) as f64 / ls).powi(2)).sum::<f64>().sqrt();
+    let r = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| ((x - y) as f64 / ls).powi(2))
+        .sum::<f64>()
+        .sqrt();
     let s = 5f64.sqrt() * r;
     (1.0 + s + 5.0 / 3.0 * r * r) * (-s).exp()
 }
@@ -37,50 +39,41 @@ fn recovers_noise_and_predicts_asymptotes_of_curves_drawn_from_its_prior() {
         }
         v
     });
-    let l = Llt::new(k.as_ref(), Side::Lower).unwrap();
-    let z: Vec<f64> = (0..n).map(|_| StandardNormal.sample(&mut rng)).collect();
-    let y: Vec<f64> = (0..n)
-        .map(|i| mu + (0..=i).map(|j| l.L()[(i, j)] * z[j]).sum::<f64>())
-        .collect();
+    let y = common::sample_gp(&k, mu, &mut rng);
     let mut h = History::new(configs.clone(), EPOCHS).unwrap();
-    let truth: Vec<f64> = (0..configs.len()).map(|c| y[c * EPOCHS + EPOCHS - 1]).collect();
+    let truth: Vec<f64> = (0..configs.len())
+        .map(|c| y[c * EPOCHS + EPOCHS - 1])
+        .collect();
     for c in 0..configs.len() - 2 {
         let len = rng.random_range(2..EPOCHS);
         let prefix: Vec<f32> = (0..len).map(|e| y[c * EPOCHS + e] as f32).collect();
         h.observe_prefix(c, &prefix).unwrap();
     }
-    let mut model = GpFreezeThaw::new(GpFtSettings { first_steps: 150, ..Default::default() });
+    let mut model = GpFreezeThaw::new(GpFtSettings {
+        first_steps: 150,
+        ..Default::default()
+    });
     model.fit(&h).unwrap();
     let (m, a_x, _, a_t, _, _, s2) = model.hyperparameters().unwrap();
     let within = |got: f64, want: f64, factor: f64| got > want / factor && got < want * factor;
     assert!(within(a_x, ax, 2.5), "asymptote amplitude {a_x} vs {ax}");
     assert!(within(a_t, at, 2.5), "curve amplitude {a_t} vs {at}");
     assert!((m - mu).abs() < 0.2, "mean {m}");
-    assert!(s2 > noise / 4.0 && s2 < noise * 4.0, "noise {s2} vs {noise}");
+    assert!(
+        s2 > noise / 4.0 && s2 < noise * 4.0,
+        "noise {s2} vs {noise}"
+    );
     let (ll, rmse) = common::score_final(&model, &h, &truth);
     // The oracle: the exact posterior under the true hyperparameters.
-    let obs: Vec<usize> = (0..configs.len())
-        .flat_map(|c| (0..h.curve(c).len()).map(move |e| c * EPOCHS + e))
-        .collect();
-    let finals: Vec<usize> = (0..configs.len()).map(|c| c * EPOCHS + EPOCHS - 1).collect();
-    let k_obs = Mat::from_fn(obs.len(), obs.len(), |i, j| k[(obs[i], obs[j])]);
-    let k_star = Mat::from_fn(obs.len(), finals.len(), |i, j| k[(obs[i], finals[j])]);
-    let residual: Vec<f64> = obs.iter().map(|&i| y[i] - mu).collect();
-    let prior: Vec<f64> = finals.iter().map(|&j| k[(j, j)]).collect();
-    let oracle = GpSolve::new(&k_obs, &residual, "oracle").unwrap().predict(&k_star, &prior);
-    let n_f = truth.len() as f64;
-    let oracle_ll = oracle
-        .iter()
-        .zip(&truth)
-        .map(|((m, v), t)| Predictive::gaussian(mu + m, v.sqrt()).log_pdf(*t))
-        .sum::<f64>()
-        / n_f;
-    let oracle_rmse =
-        (oracle.iter().zip(&truth).map(|((m, _), t)| (mu + m - t).powi(2)).sum::<f64>() / n_f).sqrt();
+    let (oracle_ll, oracle_rmse) = common::oracle_final(&k, &y, mu, &h);
     assert!(ll > oracle_ll - 0.5, "fitted LL {ll} vs oracle {oracle_ll}");
-    assert!(rmse < 1.3 * oracle_rmse + 0.005, "fitted RMSE {rmse} vs oracle {oracle_rmse}");
+    assert!(
+        rmse < 1.3 * oracle_rmse + 0.005,
+        "fitted RMSE {rmse} vs oracle {oracle_rmse}"
+    );
     // A refit on one more epoch is warm and cheap, and stays sane.
-    h.observe(configs.len() - 1, y[(configs.len() - 1) * EPOCHS] as f32).unwrap();
+    h.observe(configs.len() - 1, y[(configs.len() - 1) * EPOCHS] as f32)
+        .unwrap();
     model.fit(&h).unwrap();
     let (ll2, _) = common::score_final(&model, &h, &truth);
     assert!(ll2 > oracle_ll - 0.5, "after refit {ll2}");

@@ -34,8 +34,18 @@ fn all_methods(seed: u64) -> Vec<Box<dyn Optimizer>> {
         Box::new(SuccessiveHalving::sha(3, 1, seed)),
         Box::new(SuccessiveHalving::hyperband(3, 1, seed)),
         Box::new(Asha::new(3, 1, seed)),
-        Box::new(ModelBased::new("ifBO (uniform)", Box::new(UniformModel), Acquisition::MfpiRandom, seed)),
-        Box::new(ModelBased::new("EI (uniform)", Box::new(UniformModel), Acquisition::OneStepEi, seed)),
+        Box::new(ModelBased::new(
+            "ifBO (uniform)",
+            Box::new(UniformModel),
+            Acquisition::MfpiRandom,
+            seed,
+        )),
+        Box::new(ModelBased::new(
+            "EI (uniform)",
+            Box::new(UniformModel),
+            Acquisition::OneStepEi,
+            seed,
+        )),
     ]
 }
 
@@ -54,7 +64,12 @@ fn every_method_spends_exactly_the_budget() {
             let mut obj = task(configs, epochs, case);
             let t = run(opt.as_mut(), &mut obj, budget, &mut |_, _| {}).unwrap();
             let want = budget.min(configs * epochs);
-            assert_eq!(t.steps.len(), want, "{} on {configs}×{epochs}, budget {budget}", opt.name());
+            assert_eq!(
+                t.steps.len(),
+                want,
+                "{} on {configs}×{epochs}, budget {budget}",
+                opt.name()
+            );
             assert_eq!(t.history.n_observed(), want);
             for (i, s) in t.steps.iter().enumerate() {
                 assert_eq!(s.spent, i + 1);
@@ -77,13 +92,23 @@ fn hyperband_runs_its_first_bracket_as_computed_by_hand() {
     let mut obj = task(200, 50, 1);
     let steps = trajectory(&mut SuccessiveHalving::hyperband(3, 1, 5), &mut obj, 156);
     let at = |s: &[Step], e: usize| -> Vec<usize> {
-        let mut c: Vec<usize> = s.iter().filter(|x| x.epoch == e).map(|x| x.config).collect();
+        let mut c: Vec<usize> = s
+            .iter()
+            .filter(|x| x.epoch == e)
+            .map(|x| x.config)
+            .collect();
         c.dedup();
         c
     };
     let rung0 = at(&steps[..54], 2);
     assert_eq!(rung0.len(), 27);
-    let y2 = |c: usize| steps.iter().find(|s| s.config == c && s.epoch == 2).unwrap().y;
+    let y2 = |c: usize| {
+        steps
+            .iter()
+            .find(|s| s.config == c && s.epoch == 2)
+            .unwrap()
+            .y
+    };
     let mut ranked = rung0.clone();
     ranked.sort_by(|&a, &b| y2(b).total_cmp(&y2(a)));
     let mut rung1 = at(&steps[54..54 + 36], 6);
@@ -93,10 +118,22 @@ fn hyperband_runs_its_first_bracket_as_computed_by_hand() {
     assert_eq!(rung1, top9);
     assert_eq!(at(&steps[90..123], 17).len(), 3);
     let last = at(&steps[123..], 50);
-    assert_eq!(last, vec![ranked[0]], "the best config is the one trained to 50");
+    assert_eq!(
+        last,
+        vec![ranked[0]],
+        "the best config is the one trained to 50"
+    );
     // The next bracket (s = 2) starts 12 new configurations at 6 epochs.
-    let more = trajectory(&mut SuccessiveHalving::hyperband(3, 1, 5), &mut task(200, 50, 1), 156 + 6);
-    assert!(more[156..].iter().all(|s| s.config == more[156].config && !rung0.contains(&s.config)));
+    let more = trajectory(
+        &mut SuccessiveHalving::hyperband(3, 1, 5),
+        &mut task(200, 50, 1),
+        156 + 6,
+    );
+    assert!(
+        more[156..]
+            .iter()
+            .all(|s| s.config == more[156].config && !rung0.contains(&s.config))
+    );
     assert_eq!(more.last().unwrap().epoch, 6);
 }
 
@@ -111,15 +148,38 @@ fn asha_promotes_the_top_third_as_soon_as_it_exists() {
     assert_eq!(asha.rungs(), &[1, 3, 9]);
     let first: Vec<usize> = steps[..3].iter().map(|s| s.config).collect();
     assert!(steps[..3].iter().all(|s| s.epoch == 1));
-    let y1 = |c: usize| steps.iter().find(|s| s.config == c && s.epoch == 1).unwrap().y;
-    let best = *first.iter().max_by(|&&a, &&b| y1(a).total_cmp(&y1(b))).unwrap();
-    assert_eq!((steps[3].config, steps[3].epoch, steps[4].epoch), (best, 2, 3));
-    assert!(steps[5..8].iter().all(|s| s.epoch == 1), "three more new configurations");
-    let rung0: Vec<usize> = steps.iter().filter(|s| s.epoch == 1).map(|s| s.config).collect();
+    let y1 = |c: usize| {
+        steps
+            .iter()
+            .find(|s| s.config == c && s.epoch == 1)
+            .unwrap()
+            .y
+    };
+    let best = *first
+        .iter()
+        .max_by(|&&a, &&b| y1(a).total_cmp(&y1(b)))
+        .unwrap();
+    assert_eq!(
+        (steps[3].config, steps[3].epoch, steps[4].epoch),
+        (best, 2, 3)
+    );
+    assert!(
+        steps[5..8].iter().all(|s| s.epoch == 1),
+        "three more new configurations"
+    );
+    let rung0: Vec<usize> = steps
+        .iter()
+        .filter(|s| s.epoch == 1)
+        .map(|s| s.config)
+        .collect();
     assert_eq!(rung0.len(), 6);
     let mut ranked = rung0.clone();
     ranked.sort_by(|&a, &b| y1(b).total_cmp(&y1(a)));
-    let second = if ranked[0] == best { ranked[1] } else { ranked[0] };
+    let second = if ranked[0] == best {
+        ranked[1]
+    } else {
+        ranked[0]
+    };
     assert_eq!((steps[8].config, steps[8].epoch), (second, 2));
 }
 

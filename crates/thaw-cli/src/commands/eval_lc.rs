@@ -124,7 +124,10 @@ where
     let all = load_tasks(&a.data, None).with_context(|| format!("loading {}", a.data.display()))?;
     let names: Vec<String> = all.iter().map(|t| t.name.clone()).collect();
     let chosen = task_select::select(&a.tasks, &names)?;
-    let tasks: Vec<_> = all.into_iter().filter(|t| chosen.contains(&t.name)).collect();
+    let tasks: Vec<_> = all
+        .into_iter()
+        .filter(|t| chosen.contains(&t.name))
+        .collect();
     if tasks.is_empty() {
         bail!("no task selected");
     }
@@ -138,15 +141,29 @@ where
             .split_once('=')
             .with_context(|| format!("--checkpoint {spec:?}: expected NAME=DIR"))?;
         read_config(Path::new(dir)).with_context(|| format!("--checkpoint {name}"))?;
-        methods.push(Method::Pfn { name: name.into(), dir: dir.into() });
+        methods.push(Method::Pfn {
+            name: name.into(),
+            dir: dir.into(),
+        });
     }
     for b in a.baselines.iter().filter(|b| b.as_str() != "none") {
         methods.push(match b.as_str() {
-            "dpl" => Method::Dpl(DplSettings { first_epochs: a.dpl_epochs, ..Default::default() }),
-            "dyhpo" => Method::Dyhpo(DyhpoSettings { first_steps: a.dyhpo_steps, ..Default::default() }),
-            "gp-ft" => Method::GpFt(GpFtSettings { first_steps: a.gp_steps, ..Default::default() }),
+            "dpl" => Method::Dpl(DplSettings {
+                first_epochs: a.dpl_epochs,
+                ..Default::default()
+            }),
+            "dyhpo" => Method::Dyhpo(DyhpoSettings {
+                first_steps: a.dyhpo_steps,
+                ..Default::default()
+            }),
+            "gp-ft" => Method::GpFt(GpFtSettings {
+                first_steps: a.gp_steps,
+                ..Default::default()
+            }),
             "uniform" => Method::Uniform,
-            other => bail!("--baselines: unknown {other:?}; choose from dpl, dyhpo, gp-ft, uniform, none"),
+            other => bail!(
+                "--baselines: unknown {other:?}; choose from dpl, dyhpo, gp-ft, uniform, none"
+            ),
         });
     }
     if methods.is_empty() {
@@ -169,7 +186,11 @@ where
         settings.contexts,
         settings.draws
     )?;
-    let bar = if a.quiet { ProgressBar::hidden() } else { ProgressBar::new(units as u64) };
+    let bar = if a.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(units as u64)
+    };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} draws ETA {eta}")
             .expect("valid template")
@@ -188,12 +209,18 @@ where
     let md_path = a.out.join("table.md");
     let csv = report::csv(&records);
     write_atomically(&csv_path, |f| {
-        f.write_all(csv.as_bytes()).map_err(|e| thaw_data::DataError::io(&csv_path, e))
+        f.write_all(csv.as_bytes())
+            .map_err(|e| thaw_data::DataError::io(&csv_path, e))
     })?;
     write_atomically(&md_path, |f| {
-        f.write_all(table.as_bytes()).map_err(|e| thaw_data::DataError::io(&md_path, e))
+        f.write_all(table.as_bytes())
+            .map_err(|e| thaw_data::DataError::io(&md_path, e))
     })?;
-    writeln!(out, "\nLL (density) / MSE / seconds per draw, median over {} task(s):\n", tasks.len())?;
+    writeln!(
+        out,
+        "\nLL (density) / MSE / seconds per draw, median over {} task(s):\n",
+        tasks.len()
+    )?;
     writeln!(out, "{table}")?;
     writeln!(
         out,
@@ -216,10 +243,17 @@ fn cv_name(augment: &str) -> String {
 }
 
 /// Trains (or reuses) the fold models and returns one method per augmentation.
-fn cross_validated(a: &EvalLcArgs, tasks: &[String], out: &mut dyn Write) -> anyhow::Result<Vec<Method>> {
+fn cross_validated(
+    a: &EvalLcArgs,
+    tasks: &[String],
+    out: &mut dyn Write,
+) -> anyhow::Result<Vec<Method>> {
     let k = a.cross_validate;
     if k < 2 || k > tasks.len() {
-        bail!("--cross-validate {k}: need 2 ..= {} folds (one per task at most)", tasks.len());
+        bail!(
+            "--cross-validate {k}: need 2 ..= {} folds (one per task at most)",
+            tasks.len()
+        );
     }
     let mut methods = Vec::new();
     for aug in &a.cv_augment {
@@ -228,14 +262,26 @@ fn cross_validated(a: &EvalLcArgs, tasks: &[String], out: &mut dyn Write) -> any
         }
         let mut folds = Vec::new();
         for fold in 0..k {
-            let held: Vec<String> = tasks.iter().enumerate().filter(|(i, _)| i % k == fold).map(|(_, t)| t.clone()).collect();
-            let train: Vec<String> = tasks.iter().filter(|t| !held.contains(t)).cloned().collect();
+            let held: Vec<String> = tasks
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % k == fold)
+                .map(|(_, t)| t.clone())
+                .collect();
+            let train: Vec<String> = tasks
+                .iter()
+                .filter(|t| !held.contains(t))
+                .cloned()
+                .collect();
             let dir = a.cv_dir.join(format!("{aug}-fold{fold}"));
             train_fold(a, aug, &train, &held, &dir, out)
                 .with_context(|| format!("fold model {}", dir.display()))?;
             folds.push(dir);
         }
-        methods.push(Method::CrossValidated { name: cv_name(aug), folds });
+        methods.push(Method::CrossValidated {
+            name: cv_name(aug),
+            folds,
+        });
     }
     Ok(methods)
 }
@@ -263,7 +309,9 @@ fn train_fold(
             && field(&c.training, "steps") == serde_json::json!(a.cv_steps)
             && field(&c.training, "seq_len") == serde_json::json!(a.cv_seq_len)
             && field(&c.training, "seed") == serde_json::json!(a.seed)
-            && field(&c.training, "lr").as_f64().is_some_and(|lr| (lr - a.cv_lr).abs() < 1e-12)
+            && field(&c.training, "lr")
+                .as_f64()
+                .is_some_and(|lr| (lr - a.cv_lr).abs() < 1e-12)
             && c.model == thaw_pfn::PfnConfig::preset(&a.cv_model).map_err(anyhow::Error::from)?;
         if !same {
             bail!(
@@ -272,33 +320,64 @@ fn train_fold(
             );
         }
         if c.step as usize >= a.cv_steps {
-            writeln!(out, "reusing {} ({} steps, validation NLL {:?})", dir.display(), c.step, c.metrics.val_nll)?;
+            writeln!(
+                out,
+                "reusing {} ({} steps, validation NLL {:?})",
+                dir.display(),
+                c.step,
+                c.metrics.val_nll
+            )?;
             return Ok(());
         }
         resume = true;
     }
-    writeln!(out, "training {} on {} task(s), holding out {}", dir.display(), train.len(), held.join(", "))?;
-    let mut argv: Vec<String> = vec!["train-pfn".into(), "--out".into(), dir.display().to_string()];
+    writeln!(
+        out,
+        "training {} on {} task(s), holding out {}",
+        dir.display(),
+        train.len(),
+        held.join(", ")
+    )?;
+    let mut argv: Vec<String> = vec![
+        "train-pfn".into(),
+        "--out".into(),
+        dir.display().to_string(),
+    ];
     if resume {
         argv.push("--resume".into());
     } else {
         let s = |v: &dyn ToString| v.to_string();
         argv.extend([
-            "--prior".into(), "taskset".into(),
-            "--data".into(), a.data.display().to_string(),
-            "--train-tasks".into(), train.join(","),
-            "--val-tasks".into(), held.join(","),
-            "--augment".into(), aug.into(),
-            "--model".into(), a.cv_model.clone(),
-            "--steps".into(), s(&a.cv_steps),
-            "--batch".into(), "8".into(),
-            "--seq-len".into(), s(&a.cv_seq_len),
-            "--lr".into(), s(&a.cv_lr),
-            "--seed".into(), s(&a.seed),
-            "--val-every".into(), "100".into(),
-            "--val-batches".into(), "4".into(),
-            "--checkpoint-every".into(), "100".into(),
-            "--data-parallel".into(), "2".into(),
+            "--prior".into(),
+            "taskset".into(),
+            "--data".into(),
+            a.data.display().to_string(),
+            "--train-tasks".into(),
+            train.join(","),
+            "--val-tasks".into(),
+            held.join(","),
+            "--augment".into(),
+            aug.into(),
+            "--model".into(),
+            a.cv_model.clone(),
+            "--steps".into(),
+            s(&a.cv_steps),
+            "--batch".into(),
+            "8".into(),
+            "--seq-len".into(),
+            s(&a.cv_seq_len),
+            "--lr".into(),
+            s(&a.cv_lr),
+            "--seed".into(),
+            s(&a.seed),
+            "--val-every".into(),
+            "100".into(),
+            "--val-batches".into(),
+            "4".into(),
+            "--checkpoint-every".into(),
+            "100".into(),
+            "--data-parallel".into(),
+            "2".into(),
         ]);
     }
     if a.quiet {

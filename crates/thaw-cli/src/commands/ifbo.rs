@@ -10,7 +10,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use thaw_data::atomic::write_atomically;
 use thaw_data::{DataError, load_tasks};
-use thaw_hpo::models::{Dpl, DplSettings, Dyhpo, DyhpoSettings, GpFreezeThaw, GpFtSettings, PfnModel};
+use thaw_hpo::models::{
+    Dpl, DplSettings, Dyhpo, DyhpoSettings, GpFreezeThaw, GpFtSettings, PfnModel,
+};
 use thaw_hpo::optimizers::{Acquisition, Asha, ModelBased, RandomSearch, SuccessiveHalving};
 use thaw_hpo::study::{self, Step};
 use thaw_hpo::{History, Optimizer, TabularObjective};
@@ -91,7 +93,11 @@ where
 {
     let a = IfboArgs::try_parse_from(args)?;
     let model_based = a.method == "ifbo";
-    let ckpt = if model_based { checkpoint_dir(&a.surrogate) } else { None };
+    let ckpt = if model_based {
+        checkpoint_dir(&a.surrogate)
+    } else {
+        None
+    };
     let trained_on: Vec<String> = match &ckpt {
         Some(dir) => thaw_bench::method::training_tasks(dir)
             .with_context(|| format!("surrogate {}", dir.display()))?,
@@ -109,21 +115,45 @@ where
             .iter()
             .find(|n| !trained_on.contains(n))
             .cloned()
-            .context("every task of the file was used to train the surrogate; name one with :<task>")?,
+            .context(
+                "every task of the file was used to train the surrogate; name one with :<task>",
+            )?,
     };
     let seen = trained_on.contains(&name);
     if seen && !a.allow_train_tasks {
-        bail!("the surrogate was trained on {name}: not a fair test (pass --allow-train-tasks to run anyway)");
+        bail!(
+            "the surrogate was trained on {name}: not a fair test (pass --allow-train-tasks to run anyway)"
+        );
     }
-    let task = tasks.into_iter().find(|t| t.name == name).context("task vanished")?;
+    let task = tasks
+        .into_iter()
+        .find(|t| t.name == name)
+        .context("task vanished")?;
     let mut optimizer = optimizer(&a, ckpt.as_deref())?;
     let mut objective = TabularObjective::new(task.curves.clone())?;
     let best_in_table = objective.best_value();
 
-    let fairness = if seen { "TRAINED ON this task" } else if ckpt.is_some() { "held out from the surrogate's training" } else { "no training data involved" };
-    writeln!(out, "{} on {name} ({fairness}): {} configurations × {} epochs, budget {} epochs, seed {}",
-        optimizer.name(), task.curves.configs, task.curves.epochs, a.budget, a.seed)?;
-    let bar = if a.quiet { ProgressBar::hidden() } else { ProgressBar::new(a.budget as u64) };
+    let fairness = if seen {
+        "TRAINED ON this task"
+    } else if ckpt.is_some() {
+        "held out from the surrogate's training"
+    } else {
+        "no training data involved"
+    };
+    writeln!(
+        out,
+        "{} on {name} ({fairness}): {} configurations × {} epochs, budget {} epochs, seed {}",
+        optimizer.name(),
+        task.curves.configs,
+        task.curves.epochs,
+        a.budget,
+        a.seed
+    )?;
+    let bar = if a.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(a.budget as u64)
+    };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:25}] {pos}/{len} epochs {msg}")
             .expect("valid template")
@@ -138,22 +168,37 @@ where
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
 
-    let best = t.steps.iter().max_by(|x, y| x.y.total_cmp(&y.y).then(y.spent.cmp(&x.spent)));
+    let best = t
+        .steps
+        .iter()
+        .max_by(|x, y| x.y.total_cmp(&y.y).then(y.spent.cmp(&x.spent)));
     let mut d = t.decision_s.clone();
     d.sort_by(f64::total_cmp);
     let med = d.get(d.len() / 2).copied().unwrap_or(0.0);
     let mean = d.iter().sum::<f64>() / d.len().max(1) as f64;
-    let started_n = (0..t.history.n_configs()).filter(|&c| !t.history.curve(c).is_empty()).count();
-    let finished = (0..t.history.n_configs()).filter(|&c| t.history.curve(c).len() == task.curves.epochs).count();
+    let started_n = (0..t.history.n_configs())
+        .filter(|&c| !t.history.curve(c).is_empty())
+        .count();
+    let finished = (0..t.history.n_configs())
+        .filter(|&c| t.history.curve(c).len() == task.curves.epochs)
+        .count();
 
     let mut csv = String::from("spent,config,epoch,y,incumbent\n");
     for s in &t.steps {
-        csv.push_str(&format!("{},{},{},{},{}\n", s.spent, s.config, s.epoch, s.y, s.incumbent));
+        csv.push_str(&format!(
+            "{},{},{},{},{}\n",
+            s.spent, s.config, s.epoch, s.y, s.incumbent
+        ));
     }
     write_file(&a.out.join("trajectory.csv"), csv.as_bytes())?;
     let hps = |c: usize| -> serde_json::Value {
         let raw = task.raw.hp_row(c, task.hp_names.len());
-        task.hp_names.iter().zip(raw).map(|(n, v)| (n.clone(), json!(v))).collect::<serde_json::Map<_, _>>().into()
+        task.hp_names
+            .iter()
+            .zip(raw)
+            .map(|(n, v)| (n.clone(), json!(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
     };
     let summary = json!({
         "method": optimizer.name(),
@@ -173,18 +218,44 @@ where
         "decision_s_median": med,
         "wall_s": wall,
     });
-    write_file(&a.out.join("summary.json"), serde_json::to_string_pretty(&summary)?.as_bytes())?;
+    write_file(
+        &a.out.join("summary.json"),
+        serde_json::to_string_pretty(&summary)?.as_bytes(),
+    )?;
 
     if let Some(b) = best {
-        writeln!(out, "best y {:.4} (config {}, epoch {}, after {} epochs); best value in the table {:.4}; regret {:.4}",
-            b.y, b.config, b.epoch, b.spent, best_in_table, best_in_table - b.y)?;
+        writeln!(
+            out,
+            "best y {:.4} (config {}, epoch {}, after {} epochs); best value in the table {:.4}; regret {:.4}",
+            b.y,
+            b.config,
+            b.epoch,
+            b.spent,
+            best_in_table,
+            best_in_table - b.y
+        )?;
         let raw = task.raw.hp_row(b.config, task.hp_names.len());
-        let shown: Vec<String> = task.hp_names.iter().zip(raw).map(|(n, v)| format!("{n}={v:.4e}")).collect();
+        let shown: Vec<String> = task
+            .hp_names
+            .iter()
+            .zip(raw)
+            .map(|(n, v)| format!("{n}={v:.4e}"))
+            .collect();
         writeln!(out, "  hyperparameters: {}", shown.join(" "))?;
     }
-    writeln!(out, "{started_n} configurations started, {finished} trained to the last epoch; {} decisions, {:.1} ms mean / {:.1} ms median each; {wall:.1} s in all",
-        t.decision_s.len(), mean * 1e3, med * 1e3)?;
-    writeln!(out, "trajectory in {}, summary in {}", a.out.join("trajectory.csv").display(), a.out.join("summary.json").display())?;
+    writeln!(
+        out,
+        "{started_n} configurations started, {finished} trained to the last epoch; {} decisions, {:.1} ms mean / {:.1} ms median each; {wall:.1} s in all",
+        t.decision_s.len(),
+        mean * 1e3,
+        med * 1e3
+    )?;
+    writeln!(
+        out,
+        "trajectory in {}, summary in {}",
+        a.out.join("trajectory.csv").display(),
+        a.out.join("summary.json").display()
+    )?;
     Ok(())
 }
 
@@ -197,23 +268,54 @@ fn progress_line(s: &Step, h: &History) -> String {
         finished += usize::from(n == max);
     }
     let frozen = started - finished - usize::from(h.curve(s.config).len() < max);
-    format!("incumbent {:.4} | started {started}, frozen {frozen}, finished {finished}", s.incumbent)
+    format!(
+        "incumbent {:.4} | started {started}, frozen {frozen}, finished {finished}",
+        s.incumbent
+    )
 }
 
 fn optimizer(a: &IfboArgs, ckpt: Option<&Path>) -> anyhow::Result<Box<dyn Optimizer>> {
     Ok(match a.method.as_str() {
         "ifbo" => {
-            let (name, model, acq): (String, Box<dyn thaw_hpo::CurveModel>, Acquisition) = match a.surrogate.as_str() {
-                "dpl" => ("DPL".into(), Box::new(Dpl::new(DplSettings { seed: a.seed, ..Default::default() })), Acquisition::EiAtMax),
-                "dyhpo" => ("DyHPO".into(), Box::new(Dyhpo::new(DyhpoSettings { seed: a.seed, ..Default::default() })), Acquisition::OneStepEi),
-                "gp-ft" => ("GP-FT".into(), Box::new(GpFreezeThaw::new(GpFtSettings::default())), Acquisition::OneStepEi),
-                s => {
-                    let dir = ckpt.context("no checkpoint")?;
-                    let pfn = Surrogate::load(dir).with_context(|| format!("loading {}", dir.display()))?;
-                    let label = match s { "adam-pfn" => "Adam-PFN".to_string(), "ft-pfn" => "FT-PFN".into(), _ => dir.display().to_string() };
-                    (format!("ifBO ({label})"), Box::new(PfnModel::new(label, pfn)), Acquisition::MfpiRandom)
-                }
-            };
+            let (name, model, acq): (String, Box<dyn thaw_hpo::CurveModel>, Acquisition) =
+                match a.surrogate.as_str() {
+                    "dpl" => (
+                        "DPL".into(),
+                        Box::new(Dpl::new(DplSettings {
+                            seed: a.seed,
+                            ..Default::default()
+                        })),
+                        Acquisition::EiAtMax,
+                    ),
+                    "dyhpo" => (
+                        "DyHPO".into(),
+                        Box::new(Dyhpo::new(DyhpoSettings {
+                            seed: a.seed,
+                            ..Default::default()
+                        })),
+                        Acquisition::OneStepEi,
+                    ),
+                    "gp-ft" => (
+                        "GP-FT".into(),
+                        Box::new(GpFreezeThaw::new(GpFtSettings::default())),
+                        Acquisition::OneStepEi,
+                    ),
+                    s => {
+                        let dir = ckpt.context("no checkpoint")?;
+                        let pfn = Surrogate::load(dir)
+                            .with_context(|| format!("loading {}", dir.display()))?;
+                        let label = match s {
+                            "adam-pfn" => "Adam-PFN".to_string(),
+                            "ft-pfn" => "FT-PFN".into(),
+                            _ => dir.display().to_string(),
+                        };
+                        (
+                            format!("ifBO ({label})"),
+                            Box::new(PfnModel::new(label, pfn)),
+                            Acquisition::MfpiRandom,
+                        )
+                    }
+                };
             Box::new(ModelBased::new(name, model, acq, a.seed))
         }
         "hyperband" => Box::new(SuccessiveHalving::hyperband(3, 1, a.seed)),
@@ -225,6 +327,8 @@ fn optimizer(a: &IfboArgs, ckpt: Option<&Path>) -> anyhow::Result<Box<dyn Optimi
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    write_atomically(path, |f| f.write_all(bytes).map_err(|e| DataError::io(path, e)))?;
+    write_atomically(path, |f| {
+        f.write_all(bytes).map_err(|e| DataError::io(path, e))
+    })?;
     Ok(())
 }

@@ -118,12 +118,18 @@ impl Dpl {
 
     /// The power-law parameters (α, β, γ) each member assigns to `config`.
     pub fn power_laws(&self, history: &History, config: usize) -> Vec<(f64, f64, f64)> {
-        let x = matrix(history.config(config).to_vec(), 1, history.n_hps(), &self.device);
+        let x = matrix(
+            history.config(config).to_vec(),
+            1,
+            history.n_hps(),
+            &self.device,
+        );
         self.members
             .iter()
             .map(|m| {
                 // y at b = 1 is 1 − α − β; the rest from two more budgets.
-                let at = |b: f32| values(&m.net.forward(x.clone(), column(vec![b], &self.device)))[0];
+                let at =
+                    |b: f32| values(&m.net.forward(x.clone(), column(vec![b], &self.device)))[0];
                 let (l1, lh, lq) = (1.0 - at(1.0), 1.0 - at(0.5), 1.0 - at(0.25));
                 // l(b) = α + β b^(−γ): (lq − lh) / (lh − l1) = 2^γ.
                 let gamma = ((lq - lh) / (lh - l1)).log2();
@@ -148,8 +154,16 @@ impl CurveModel for Dpl {
         let epochs = if self.members.is_empty() {
             self.members = (0..s.members as u64)
                 .map(|i| Member {
-                    net: PowerLawNet::new(history.n_hps(), s.hidden, s.seed.wrapping_add(i), &self.device),
-                    optim: AdamWConfig::new().with_epsilon(1e-8).with_weight_decay(0.0).init(),
+                    net: PowerLawNet::new(
+                        history.n_hps(),
+                        s.hidden,
+                        s.seed.wrapping_add(i),
+                        &self.device,
+                    ),
+                    optim: AdamWConfig::new()
+                        .with_epsilon(1e-8)
+                        .with_weight_decay(0.0)
+                        .init(),
                     rng: StdRng::seed_from_u64(s.seed.wrapping_add(1000 + i)),
                 })
                 .collect();
@@ -164,10 +178,18 @@ impl CurveModel for Dpl {
             for _ in 0..epochs {
                 order.shuffle(&mut member.rng);
                 for chunk in order.chunks(s.batch.max(1)) {
-                    let x = chunk.iter().flat_map(|&i| history.config(points[i].0).to_vec()).collect();
-                    let b = chunk.iter().map(|&i| history.progress(points[i].1)).collect();
+                    let x = chunk
+                        .iter()
+                        .flat_map(|&i| history.config(points[i].0).to_vec())
+                        .collect();
+                    let b = chunk
+                        .iter()
+                        .map(|&i| history.progress(points[i].1))
+                        .collect();
                     let y = chunk.iter().map(|&i| points[i].2).collect();
-                    let pred = member.net.forward(matrix(x, chunk.len(), d, &dev), column(b, &dev));
+                    let pred = member
+                        .net
+                        .forward(matrix(x, chunk.len(), d, &dev), column(b, &dev));
                     let loss = (pred - column(y, &dev)).abs().mean();
                     let grads = GradientsParams::from_grads(loss.backward(), &member.net);
                     member.net = member.optim.step(s.lr, member.net.clone(), grads);
@@ -180,11 +202,19 @@ impl CurveModel for Dpl {
     fn predict(&self, history: &History, queries: &[At]) -> Result<Vec<Predictive>> {
         history.check_queries(queries)?;
         if self.members.is_empty() {
-            return Err(HpoError::InvalidInput(format!("{NAME}: predict before fit")));
+            return Err(HpoError::InvalidInput(format!(
+                "{NAME}: predict before fit"
+            )));
         }
-        let x = queries.iter().flat_map(|q| history.config(q.config).to_vec()).collect();
+        let x = queries
+            .iter()
+            .flat_map(|q| history.config(q.config).to_vec())
+            .collect();
         let x = matrix(x, queries.len(), history.n_hps(), &self.device);
-        let b = column(queries.iter().map(|q| history.progress(q.epoch)).collect(), &self.device);
+        let b = column(
+            queries.iter().map(|q| history.progress(q.epoch)).collect(),
+            &self.device,
+        );
         let preds: Vec<Vec<f64>> = self
             .members
             .iter()
@@ -198,7 +228,10 @@ impl CurveModel for Dpl {
                 if mean.is_finite() {
                     Ok(Predictive::gaussian(mean, var.sqrt()))
                 } else {
-                    Err(HpoError::Diverged { model: NAME, detail: "non-finite prediction".into() })
+                    Err(HpoError::Diverged {
+                        model: NAME,
+                        detail: "non-finite prediction".into(),
+                    })
                 }
             })
             .collect()

@@ -90,7 +90,11 @@ impl Inputs {
             b.push(h.progress(e));
             let seen = &h.curve(c)[..(e - 1).min(h.curve(c).len())];
             let at = |i: isize| {
-                usize::try_from(i).ok().and_then(|i| seen.get(i)).copied().unwrap_or(0.0)
+                usize::try_from(i)
+                    .ok()
+                    .and_then(|i| seen.get(i))
+                    .copied()
+                    .unwrap_or(0.0)
             };
             for t in 0..len as isize {
                 windows.extend([at(t - 1), at(t), at(t + 1)]);
@@ -110,7 +114,8 @@ impl DeepKernel {
     fn new(d: usize, y: &[f64], seed: u64, device: &Device) -> Self {
         let mut init = Init::new(seed, device);
         let mean = y.iter().sum::<f64>() / y.len().max(1) as f64;
-        let var = (y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / y.len().max(1) as f64).max(1e-4);
+        let var =
+            (y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / y.len().max(1) as f64).max(1e-4);
         Self {
             config_layer: init.linear(d, 64, true, false),
             conv: init.linear(WIDTH, FILTERS, true, false),
@@ -126,7 +131,10 @@ impl DeepKernel {
         let h = relu(self.config_layer.forward(inp.x.clone()));
         let conv = relu(self.conv.forward(inp.windows.clone())).reshape([inp.n, inp.len, FILTERS]);
         let curve = conv.max_dim(1).reshape([inp.n, FILTERS]);
-        relu(self.joint_layer.forward(Tensor::cat(vec![h, inp.b.clone(), curve], 1)))
+        relu(
+            self.joint_layer
+                .forward(Tensor::cat(vec![h, inp.b.clone(), curve], 1)),
+        )
     }
 
     fn cov(&self, a: Tensor<2>, b: Tensor<2>) -> Tensor<2> {
@@ -156,16 +164,26 @@ impl Dyhpo {
 
     /// Fitted GP noise variance.
     pub fn noise(&self) -> Option<f64> {
-        self.kernel.as_ref().map(|k| values(&k.log_noise.val())[0].exp() + MIN_NOISE)
+        self.kernel
+            .as_ref()
+            .map(|k| values(&k.log_noise.val())[0].exp() + MIN_NOISE)
     }
 
     fn observed(history: &History) -> (Vec<(usize, usize)>, Vec<f64>) {
-        history.points().map(|(c, e, y)| ((c, e), f64::from(y))).unzip()
+        history
+            .points()
+            .map(|(c, e, y)| ((c, e), f64::from(y)))
+            .unzip()
     }
 
     fn train_cov(k: &DeepKernel, phi: Tensor<2>, n: usize, device: &Device) -> Tensor<2> {
         k.cov(phi.clone(), phi)
-            + Tensor::<2>::eye(n, device) * k.log_noise.val().exp().add_scalar(MIN_NOISE).unsqueeze_dim::<2>(0)
+            + Tensor::<2>::eye(n, device)
+                * k.log_noise
+                    .val()
+                    .exp()
+                    .add_scalar(MIN_NOISE)
+                    .unsqueeze_dim::<2>(0)
     }
 }
 
@@ -190,7 +208,10 @@ impl CurveModel for Dyhpo {
             .take()
             .unwrap_or_else(|| DeepKernel::new(history.n_hps(), &y, self.settings.seed, &dev));
         let mut optim = self.optim.take().unwrap_or_else(|| {
-            AdamWConfig::new().with_epsilon(1e-8).with_weight_decay(0.0).init()
+            AdamWConfig::new()
+                .with_epsilon(1e-8)
+                .with_weight_decay(0.0)
+                .init()
         });
         let inputs = Inputs::new(history, &points, &dev);
         for _ in 0..steps {
@@ -210,23 +231,34 @@ impl CurveModel for Dyhpo {
         let dev = &self.device;
         let (points, y) = Self::observed(history);
         let Some(kernel) = self.kernel.as_ref().filter(|_| !y.is_empty()) else {
-            return Err(HpoError::InvalidInput(format!("{NAME}: predict before fit")));
+            return Err(HpoError::InvalidInput(format!(
+                "{NAME}: predict before fit"
+            )));
         };
         let phi = kernel.features(&Inputs::new(history, &points, dev));
         let asked: Vec<(usize, usize)> = queries.iter().map(|q| (q.config, q.epoch)).collect();
         let phi_q = kernel.features(&Inputs::new(history, &asked, dev));
         let mean = values(&kernel.mean.val())[0];
         let residual: Vec<f64> = y.iter().map(|v| v - mean).collect();
-        let solve = GpSolve::new(&to_mat(&Self::train_cov(kernel, phi.clone(), y.len(), dev))?, &residual, NAME)?;
+        let solve = GpSolve::new(
+            &to_mat(&Self::train_cov(kernel, phi.clone(), y.len(), dev))?,
+            &residual,
+            NAME,
+        )?;
         let k_star = to_mat(&kernel.cov(phi, phi_q))?;
-        let prior = values(&kernel.log_amp.val())[0].exp() + values(&kernel.log_noise.val())[0].exp() + MIN_NOISE;
+        let prior = values(&kernel.log_amp.val())[0].exp()
+            + values(&kernel.log_noise.val())[0].exp()
+            + MIN_NOISE;
         let out: Vec<Predictive> = solve
             .predict(&k_star, &vec![prior; queries.len()])
             .into_iter()
             .map(|(m, v)| Predictive::gaussian(mean + m, v.sqrt()))
             .collect();
         if out.iter().any(|p| !p.mean().is_finite()) {
-            return Err(HpoError::Diverged { model: NAME, detail: "non-finite prediction".into() });
+            return Err(HpoError::Diverged {
+                model: NAME,
+                detail: "non-finite prediction".into(),
+            });
         }
         Ok(out)
     }

@@ -84,7 +84,10 @@ impl Points {
 
     fn queries(h: &History, queries: &[At], device: &Device) -> Self {
         let d = h.n_hps();
-        let x = queries.iter().flat_map(|q| h.config(q.config).to_vec()).collect();
+        let x = queries
+            .iter()
+            .flat_map(|q| h.config(q.config).to_vec())
+            .collect();
         let t = queries.iter().map(|q| h.progress(q.epoch)).collect();
         Self {
             x: matrix(x, queries.len(), d, device),
@@ -124,8 +127,12 @@ impl FtKernel {
     fn cross(&self, a: &Points, b: &Points, device: &Device) -> Tensor<2> {
         let kx = matern52(scaled_sq_dist(a.x.clone(), b.x.clone(), self.log_ls.val()))
             * self.log_amp_x.val().exp().unsqueeze_dim::<2>(0);
-        let kt = exp_decay(a.t.clone(), b.t.clone(), self.log_alpha.val(), self.log_beta.val())
-            * self.log_amp_t.val().exp().unsqueeze_dim::<2>(0);
+        let kt = exp_decay(
+            a.t.clone(),
+            b.t.clone(),
+            self.log_alpha.val(),
+            self.log_beta.val(),
+        ) * self.log_amp_t.val().exp().unsqueeze_dim::<2>(0);
         kx + kt * same_curve(&a.curve, &b.curve, device)
     }
 
@@ -133,7 +140,14 @@ impl FtKernel {
     fn train_cov(&self, p: &Points, device: &Device) -> Tensor<2> {
         let n = p.curve.len();
         let eye = Tensor::<2>::eye(n, device);
-        self.cross(p, p, device) + eye * self.log_noise.val().exp().add_scalar(MIN_NOISE).unsqueeze_dim::<2>(0)
+        self.cross(p, p, device)
+            + eye
+                * self
+                    .log_noise
+                    .val()
+                    .exp()
+                    .add_scalar(MIN_NOISE)
+                    .unsqueeze_dim::<2>(0)
     }
 }
 
@@ -200,7 +214,10 @@ impl CurveModel for GpFreezeThaw {
             .take()
             .unwrap_or_else(|| FtKernel::new(history.n_hps(), &p.y, &self.device));
         let mut optim = self.optim.take().unwrap_or_else(|| {
-            AdamWConfig::new().with_epsilon(1e-8).with_weight_decay(0.0).init()
+            AdamWConfig::new()
+                .with_epsilon(1e-8)
+                .with_weight_decay(0.0)
+                .init()
         });
         let mut lml = None;
         for _ in 0..steps {
@@ -228,7 +245,9 @@ impl CurveModel for GpFreezeThaw {
         let dev = &self.device;
         let p = Points::observed(history, dev);
         let Some(kernel) = self.kernel.as_ref().filter(|_| !p.y.is_empty()) else {
-            return Err(HpoError::InvalidInput(format!("{NAME}: predict before fit")));
+            return Err(HpoError::InvalidInput(format!(
+                "{NAME}: predict before fit"
+            )));
         };
         let q = Points::queries(history, queries, dev);
         let mean = values(&kernel.mean.val())[0];

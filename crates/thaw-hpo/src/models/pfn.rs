@@ -59,4 +59,3 @@ impl CurveModel for PfnModel {
         Ok(out.into_iter().map(Predictive::Bar).collect())
     }
 }
-

@@ -50,7 +50,12 @@ impl Optimizer for Asha {
     fn next(&mut self, history: &History, _budget_left: usize) -> Result<Action> {
         if self.rungs.is_empty() {
             let max = history.max_epochs();
-            self.rungs = rung_epochs(max, self.min_epochs, self.eta, s_max(max, self.min_epochs, self.eta));
+            self.rungs = rung_epochs(
+                max,
+                self.min_epochs,
+                self.eta,
+                s_max(max, self.min_epochs, self.eta),
+            );
             self.rungs.dedup();
             self.reached = vec![Vec::new(); self.rungs.len()];
             self.promoted = vec![Vec::new(); self.rungs.len()];
@@ -58,22 +63,32 @@ impl Optimizer for Asha {
         for k in (0..self.rungs.len().saturating_sub(1)).rev() {
             let at = self.rungs[k];
             let value = |c: usize| history.curve(c).get(at - 1).copied().unwrap_or(0.0);
-            let mut ranked: Vec<usize> =
-                self.reached[k].iter().copied().filter(|&c| history.curve(c).len() >= at).collect();
+            let mut ranked: Vec<usize> = self.reached[k]
+                .iter()
+                .copied()
+                .filter(|&c| history.curve(c).len() >= at)
+                .collect();
             ranked.sort_by(|&a, &b| value(b).total_cmp(&value(a)).then(a.cmp(&b)));
             let top = ranked.len() / self.eta;
             let next = self.rungs[k + 1];
             // A configuration already past the next rung (trained there by a fallback) is skipped.
-            let open = |c: &&usize| !self.promoted[k].contains(c) && history.curve(**c).len() < next;
+            let open =
+                |c: &&usize| !self.promoted[k].contains(c) && history.curve(**c).len() < next;
             if let Some(&c) = ranked[..top].iter().find(open) {
                 self.promoted[k].push(c);
                 self.reached[k + 1].push(c);
-                return Ok(Action { config: c, to_epoch: next });
+                return Ok(Action {
+                    config: c,
+                    to_epoch: next,
+                });
             }
         }
         let c = random_fresh(history, &mut self.rng)
             .ok_or_else(|| HpoError::InvalidInput("every configuration is fully trained".into()))?;
         self.reached[0].push(c);
-        Ok(Action { config: c, to_epoch: self.rungs[0].max(history.curve(c).len() + 1) })
+        Ok(Action {
+            config: c,
+            to_epoch: self.rungs[0].max(history.curve(c).len() + 1),
+        })
     }
 }

@@ -18,7 +18,9 @@ use crate::history::History;
 /// A configuration never trained, uniformly at random; if all have been, any one that
 /// is not fully trained; None when every configuration is finished.
 pub fn random_fresh<R: Rng + ?Sized>(history: &History, rng: &mut R) -> Option<usize> {
-    let fresh: Vec<usize> = (0..history.n_configs()).filter(|&c| history.curve(c).is_empty()).collect();
+    let fresh: Vec<usize> = (0..history.n_configs())
+        .filter(|&c| history.curve(c).is_empty())
+        .collect();
     if !fresh.is_empty() {
         return Some(fresh[rng.random_range(0..fresh.len())]);
     }

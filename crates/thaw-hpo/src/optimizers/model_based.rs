@@ -42,11 +42,26 @@ pub struct ModelBased {
 
 impl ModelBased {
     /// An optimiser called `name` (e.g. "ifBO (Adam-PFN)").
-    pub fn new(name: impl Into<String>, model: Box<dyn CurveModel>, acquisition: Acquisition, seed: u64) -> Self {
-        Self { name: name.into(), model, acquisition, rng: StdRng::seed_from_u64(seed) }
+    pub fn new(
+        name: impl Into<String>,
+        model: Box<dyn CurveModel>,
+        acquisition: Acquisition,
+        seed: u64,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            model,
+            acquisition,
+            rng: StdRng::seed_from_u64(seed),
+        }
     }
 
-    fn scores(&mut self, history: &History, candidates: &[usize], budget_left: usize) -> Result<Vec<f64>> {
+    fn scores(
+        &mut self,
+        history: &History,
+        candidates: &[usize],
+        budget_left: usize,
+    ) -> Result<Vec<f64>> {
         let max = history.max_epochs();
         let best_any = history.best_y().map_or(0.0, f64::from);
         match self.acquisition {
@@ -61,21 +76,39 @@ impl ModelBased {
                 }
                 let queries: Vec<At> = candidates
                     .iter()
-                    .map(|&c| At { config: c, epoch: history.curve(c).len() + 1 })
+                    .map(|&c| At {
+                        config: c,
+                        epoch: history.curve(c).len() + 1,
+                    })
                     .collect();
                 let preds = self.model.predict(history, &queries)?;
                 Ok(preds
                     .iter()
                     .zip(&queries)
                     .map(|(p, q)| {
-                        let f = if best_at[q.epoch].is_finite() { best_at[q.epoch] } else { best_any };
+                        let f = if best_at[q.epoch].is_finite() {
+                            best_at[q.epoch]
+                        } else {
+                            best_any
+                        };
                         p.ei(f)
                     })
                     .collect())
             }
             Acquisition::EiAtMax => {
-                let queries: Vec<At> = candidates.iter().map(|&c| At { config: c, epoch: max }).collect();
-                Ok(self.model.predict(history, &queries)?.iter().map(|p| p.ei(best_any)).collect())
+                let queries: Vec<At> = candidates
+                    .iter()
+                    .map(|&c| At {
+                        config: c,
+                        epoch: max,
+                    })
+                    .collect();
+                Ok(self
+                    .model
+                    .predict(history, &queries)?
+                    .iter()
+                    .map(|p| p.ei(best_any))
+                    .collect())
             }
         }
     }
@@ -90,7 +123,10 @@ impl Optimizer for ModelBased {
         let done = || HpoError::InvalidInput("every configuration is fully trained".into());
         if history.n_observed() == 0 {
             let config = random_fresh(history, &mut self.rng).ok_or_else(done)?;
-            return Ok(Action { config, to_epoch: 1 });
+            return Ok(Action {
+                config,
+                to_epoch: 1,
+            });
         }
         let candidates: Vec<usize> = (0..history.n_configs())
             .filter(|&c| history.curve(c).len() < history.max_epochs())
@@ -102,6 +138,9 @@ impl Optimizer for ModelBased {
         let scores = self.scores(history, &candidates, budget_left)?;
         let best = argmax(&scores).unwrap_or(0);
         let config = candidates[best];
-        Ok(Action { config, to_epoch: history.curve(config).len() + 1 })
+        Ok(Action {
+            config,
+            to_epoch: history.curve(config).len() + 1,
+        })
     }
 }

@@ -16,7 +16,9 @@ pub struct RandomSearch {
 impl RandomSearch {
     /// Random search seeded with `seed`.
     pub fn new(seed: u64) -> Self {
-        Self { rng: StdRng::seed_from_u64(seed) }
+        Self {
+            rng: StdRng::seed_from_u64(seed),
+        }
     }
 }
 
@@ -28,6 +30,9 @@ impl Optimizer for RandomSearch {
     fn next(&mut self, history: &History, _budget_left: usize) -> Result<Action> {
         let config = random_fresh(history, &mut self.rng)
             .ok_or_else(|| HpoError::InvalidInput("every configuration is fully trained".into()))?;
-        Ok(Action { config, to_epoch: history.max_epochs() })
+        Ok(Action {
+            config,
+            to_epoch: history.max_epochs(),
+        })
     }
 }

@@ -56,23 +56,38 @@ impl SuccessiveHalving {
     fn start_bracket(&mut self, history: &History) -> Result<()> {
         let max = history.max_epochs();
         let smax = s_max(max, self.min_epochs, self.eta);
-        let s = if self.hyperband { smax - self.bracket_index % (smax + 1) } else { smax };
+        let s = if self.hyperband {
+            smax - self.bracket_index % (smax + 1)
+        } else {
+            smax
+        };
         self.bracket_index += 1;
         self.rungs = bracket(max, self.min_epochs, self.eta, s);
         self.rung = 0;
         self.members.clear();
         let mut taken = history.clone();
         for _ in 0..self.rungs[0].configs {
-            let Some(c) = random_fresh(&taken, &mut self.rng) else { break };
+            let Some(c) = random_fresh(&taken, &mut self.rng) else {
+                break;
+            };
             // Mark as taken so the next draw picks another configuration.
             taken.observe(c, 0.0)?;
             self.members.push(c);
         }
         if self.members.is_empty() {
-            return Err(HpoError::InvalidInput("every configuration is fully trained".into()));
+            return Err(HpoError::InvalidInput(
+                "every configuration is fully trained".into(),
+            ));
         }
         let to = self.rungs[0].epochs;
-        self.queue = self.members.iter().map(|&c| Action { config: c, to_epoch: to }).collect();
+        self.queue = self
+            .members
+            .iter()
+            .map(|&c| Action {
+                config: c,
+                to_epoch: to,
+            })
+            .collect();
         Ok(())
     }
 
@@ -85,13 +100,24 @@ impl SuccessiveHalving {
         ranked.truncate(self.rungs[self.rung].configs.max(1));
         self.members = ranked;
         let to = self.rungs[self.rung].epochs;
-        self.queue = self.members.iter().map(|&c| Action { config: c, to_epoch: to }).collect();
+        self.queue = self
+            .members
+            .iter()
+            .map(|&c| Action {
+                config: c,
+                to_epoch: to,
+            })
+            .collect();
     }
 }
 
 impl Optimizer for SuccessiveHalving {
     fn name(&self) -> String {
-        if self.hyperband { "HyperBand".into() } else { "SHA".into() }
+        if self.hyperband {
+            "HyperBand".into()
+        } else {
+            "SHA".into()
+        }
     }
 
     fn next(&mut self, history: &History, _budget_left: usize) -> Result<Action> {
