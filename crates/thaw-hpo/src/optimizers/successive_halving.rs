@@ -79,15 +79,7 @@ impl SuccessiveHalving {
                 "every configuration is fully trained".into(),
             ));
         }
-        let to = self.rungs[0].epochs;
-        self.queue = self
-            .members
-            .iter()
-            .map(|&c| Action {
-                config: c,
-                to_epoch: to,
-            })
-            .collect();
+        self.queue_rung();
         Ok(())
     }
 
@@ -99,6 +91,11 @@ impl SuccessiveHalving {
         self.rung += 1;
         ranked.truncate(self.rungs[self.rung].configs.max(1));
         self.members = ranked;
+        self.queue_rung();
+    }
+
+    /// Queues every member of the current rung to the rung's epoch.
+    fn queue_rung(&mut self) {
         let to = self.rungs[self.rung].epochs;
         self.queue = self
             .members
