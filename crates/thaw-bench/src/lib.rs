@@ -7,6 +7,7 @@
 //! numbers ([`paper`]) and the CSV of every score.
 
 pub mod error;
+pub mod hpo;
 pub mod lc;
 pub mod method;
 pub mod paper;
