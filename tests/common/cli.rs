@@ -9,6 +9,7 @@ pub fn bin(name: &str, args: &[&str], cwd: &Path) -> Output {
         "train-pfn" => env!("CARGO_BIN_EXE_train-pfn"),
         "eval-lc" => env!("CARGO_BIN_EXE_eval-lc"),
         "ifbo" => env!("CARGO_BIN_EXE_ifbo"),
+        "bench-hpo" => env!("CARGO_BIN_EXE_bench-hpo"),
         _ => env!("CARGO_BIN_EXE_thaw"),
     };
     Command::new(exe)

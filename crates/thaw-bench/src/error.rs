@@ -34,6 +34,21 @@ pub enum BenchError {
         /// The model's error.
         source: thaw_hpo::HpoError,
     },
+    /// An HPO run failed.
+    #[error("{method} on {task} (seed {seed}): {source}")]
+    Run {
+        /// Method name.
+        method: String,
+        /// Task name.
+        task: String,
+        /// Seed.
+        seed: u64,
+        /// The optimiser's or objective's error.
+        source: thaw_hpo::HpoError,
+    },
+    /// Writing a file failed.
+    #[error(transparent)]
+    Data(#[from] thaw_data::DataError),
     /// Loading a checkpoint failed.
     #[error(transparent)]
     Pfn(#[from] thaw_pfn::PfnError),

@@ -5,6 +5,9 @@
 //! [`Method`] (PFN checkpoints with leave-tasks-out, cross-validated PFNs, DPL, DyHPO,
 //! GP freeze-thaw, uniform), [`report`] writes the Markdown table beside the paper's
 //! numbers ([`paper`]) and the CSV of every score.
+//!
+//! The freeze-thaw HPO benchmark (reference §6) lives in [`hpo`]: parallel, resumable
+//! runs of every optimiser, normalised regret and average rank, and their tables.
 
 pub mod error;
 pub mod hpo;

@@ -64,3 +64,121 @@ pub fn curve_grid(
     })
     .with_context(|| format!("writing {}", path.display()))
 }
+
+/// One line of a [`line_chart`]: a legend label and its (x, y) points.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// Legend label.
+    pub label: String,
+    /// Points, x ascending.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Y axis of a [`line_chart`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum YAxis {
+    /// Linear from `lo` to `hi`.
+    Linear {
+        /// Bottom.
+        lo: f64,
+        /// Top.
+        hi: f64,
+    },
+    /// Logarithmic from `floor` to `hi`; values below `floor` are drawn at `floor`.
+    Log {
+        /// Bottom (> 0).
+        floor: f64,
+        /// Top.
+        hi: f64,
+    },
+}
+
+/// One chart with a line and a legend entry per series, x from 0 to `x_max`; writes the
+/// SVG to `path` atomically.
+pub fn line_chart(
+    path: &Path,
+    title: &str,
+    (x_label, y_label): (&str, &str),
+    x_max: f64,
+    y: YAxis,
+    series: &[Series],
+) -> anyhow::Result<()> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (820, 520)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let style = |i: usize| Palette99::pick(i).mix(0.9).stroke_width(2);
+        match y {
+            YAxis::Linear { lo, hi } => {
+                let mut chart =
+                    chart_builder(&root, title).build_cartesian_2d(0.0..x_max, lo..hi)?;
+                chart
+                    .configure_mesh()
+                    .x_desc(x_label)
+                    .x_label_formatter(&|v| format!("{v:.0}"))
+                    .y_desc(y_label)
+                    .light_line_style(WHITE.mix(0.0))
+                    .draw()?;
+                for (i, s) in series.iter().enumerate() {
+                    chart
+                        .draw_series(LineSeries::new(s.points.iter().copied(), style(i)))?
+                        .label(&s.label)
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 18, y)], style(i))
+                        });
+                }
+                chart
+                    .configure_series_labels()
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(BLACK)
+                    .position(SeriesLabelPosition::UpperRight)
+                    .draw()?;
+            }
+            YAxis::Log { floor, hi } => {
+                let mut chart = chart_builder(&root, title)
+                    .build_cartesian_2d(0.0..x_max, (floor..hi).log_scale())?;
+                chart
+                    .configure_mesh()
+                    .x_desc(x_label)
+                    .x_label_formatter(&|v| format!("{v:.0}"))
+                    .y_desc(y_label)
+                    .y_label_formatter(&|v| format!("{v:.0e}"))
+                    .light_line_style(WHITE.mix(0.0))
+                    .draw()?;
+                for (i, s) in series.iter().enumerate() {
+                    let pts = s.points.iter().map(|&(x, v)| (x, v.max(floor)));
+                    chart
+                        .draw_series(LineSeries::new(pts, style(i)))?
+                        .label(&s.label)
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 18, y)], style(i))
+                        });
+                }
+                chart
+                    .configure_series_labels()
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(BLACK)
+                    .position(SeriesLabelPosition::LowerLeft)
+                    .draw()?;
+            }
+        }
+        root.present()?;
+    }
+    thaw_data::atomic::write_atomically(path, |f| {
+        f.write_all(svg.as_bytes())
+            .map_err(|e| thaw_data::DataError::io(path, e))
+    })
+    .with_context(|| format!("writing {}", path.display()))
+}
+
+fn chart_builder<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut b = ChartBuilder::on(root);
+    b.caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60);
+    b
+}

@@ -16,6 +16,8 @@ pub trait CurveModel {
     /// Fits the model to `history`.
     fn fit(&mut self, history: &History) -> Result<()>;
 
-    /// Predictive distributions at `queries` given `history` (the one last fitted).
+    /// Predictive distributions at `queries` given `history`: the one last fitted, or
+    /// a later one that grew from it (then the GP models condition on all of it with the
+    /// fitted hyperparameters, and DPL predicts from its fitted networks).
     fn predict(&self, history: &History, queries: &[At]) -> Result<Vec<Predictive>>;
 }

@@ -195,3 +195,43 @@ fn the_same_seed_gives_the_same_trajectory() {
     let tb = trajectory(&mut RandomSearch::new(2), &mut task(40, 10, 4), 60);
     assert_ne!(ta, tb, "different seeds differ");
 }
+
+/// A uniform model that records the number of observed points at every fit.
+struct CountingFits(std::rc::Rc<std::cell::RefCell<Vec<usize>>>);
+
+impl thaw_hpo::CurveModel for CountingFits {
+    fn name(&self) -> String {
+        "counting".into()
+    }
+    fn fit(&mut self, history: &thaw_hpo::History) -> thaw_hpo::Result<()> {
+        self.0.borrow_mut().push(history.n_observed());
+        Ok(())
+    }
+    fn predict(
+        &self,
+        history: &thaw_hpo::History,
+        queries: &[thaw_hpo::At],
+    ) -> thaw_hpo::Result<Vec<thaw_hpo::Predictive>> {
+        UniformModel.predict(history, queries)
+    }
+}
+
+#[test]
+fn refits_follow_the_growth_schedule() {
+    let fits_with = |g: f64| {
+        let fits = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let mut opt = ModelBased::new(
+            "counting",
+            Box::new(CountingFits(fits.clone())),
+            Acquisition::OneStepEi,
+            5,
+        )
+        .with_refit_growth(g);
+        trajectory(&mut opt, &mut task(20, 10, 1), 30);
+        fits.take()
+    };
+    // Every step: one fit per decision after the initial design, at 1 ..= 29 points.
+    assert_eq!(fits_with(0.0), (1..=29).collect::<Vec<_>>());
+    // Growth 0.5: a fit once the points reach 1.5 × those of the last fit.
+    assert_eq!(fits_with(0.5), vec![1, 2, 3, 5, 8, 12, 18, 27]);
+}

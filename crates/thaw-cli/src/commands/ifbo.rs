@@ -8,15 +8,11 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
+use thaw_bench::hpo::HpoMethod;
 use thaw_data::atomic::write_atomically;
 use thaw_data::{DataError, load_tasks};
-use thaw_hpo::models::{
-    Dpl, DplSettings, Dyhpo, DyhpoSettings, GpFreezeThaw, GpFtSettings, PfnModel,
-};
-use thaw_hpo::optimizers::{Acquisition, Asha, ModelBased, RandomSearch, SuccessiveHalving};
 use thaw_hpo::study::{self, Step};
-use thaw_hpo::{History, Optimizer, TabularObjective};
-use thaw_pfn::Surrogate;
+use thaw_hpo::{History, TabularObjective};
 
 use super::task_select;
 
@@ -67,22 +63,16 @@ pub struct IfboArgs {
     /// Run a PFN on a task it was trained on (not a fair test; the summary says so).
     #[arg(long)]
     allow_train_tasks: bool,
+    /// DPL, DyHPO and GP-FT retrain once the observed points have grown by this fraction
+    /// since their last fit; 0 retrains at every step as in the papers (much slower).
+    #[arg(long, default_value_t = thaw_bench::hpo::DEFAULT_REFIT_GROWTH)]
+    refit_growth: f64,
     /// Output directory.
     #[arg(long, default_value = "runs/ifbo")]
     out: PathBuf,
     /// No progress line.
     #[arg(short, long)]
     quiet: bool,
-}
-
-/// A PFN checkpoint named by the user: shortcut or directory.
-fn checkpoint_dir(surrogate: &str) -> Option<PathBuf> {
-    match surrogate {
-        "adam-pfn" => Some("checkpoints/adam-pfn-small".into()),
-        "ft-pfn" => Some("checkpoints/ft-pfn-small".into()),
-        "dpl" | "dyhpo" | "gp-ft" => None,
-        dir => Some(dir.into()),
-    }
 }
 
 /// Runs `ifbo` with `args` (the first is the program name).
@@ -92,14 +82,11 @@ where
     T: Into<std::ffi::OsString> + Clone,
 {
     let a = IfboArgs::try_parse_from(args)?;
-    let model_based = a.method == "ifbo";
-    let ckpt = if model_based {
-        checkpoint_dir(&a.surrogate)
-    } else {
-        None
-    };
+    let method = method(&a)?;
+    let ckpt = method.checkpoint().map(Path::to_path_buf);
     let trained_on: Vec<String> = match &ckpt {
-        Some(dir) => thaw_bench::method::training_tasks(dir)
+        Some(dir) => method
+            .training_tasks()
             .with_context(|| format!("surrogate {}", dir.display()))?,
         None => Vec::new(),
     };
@@ -129,7 +116,9 @@ where
         .into_iter()
         .find(|t| t.name == name)
         .context("task vanished")?;
-    let mut optimizer = optimizer(&a, ckpt.as_deref())?;
+    let mut optimizer = method
+        .build(a.seed)
+        .with_context(|| format!("building {}", method.name()))?;
     let mut objective = TabularObjective::new(task.curves.clone())?;
     let best_in_table = objective.best_value();
 
@@ -274,56 +263,17 @@ fn progress_line(s: &Step, h: &History) -> String {
     )
 }
 
-fn optimizer(a: &IfboArgs, ckpt: Option<&Path>) -> anyhow::Result<Box<dyn Optimizer>> {
-    Ok(match a.method.as_str() {
-        "ifbo" => {
-            let (name, model, acq): (String, Box<dyn thaw_hpo::CurveModel>, Acquisition) =
-                match a.surrogate.as_str() {
-                    "dpl" => (
-                        "DPL".into(),
-                        Box::new(Dpl::new(DplSettings {
-                            seed: a.seed,
-                            ..Default::default()
-                        })),
-                        Acquisition::EiAtMax,
-                    ),
-                    "dyhpo" => (
-                        "DyHPO".into(),
-                        Box::new(Dyhpo::new(DyhpoSettings {
-                            seed: a.seed,
-                            ..Default::default()
-                        })),
-                        Acquisition::OneStepEi,
-                    ),
-                    "gp-ft" => (
-                        "GP-FT".into(),
-                        Box::new(GpFreezeThaw::new(GpFtSettings::default())),
-                        Acquisition::OneStepEi,
-                    ),
-                    s => {
-                        let dir = ckpt.context("no checkpoint")?;
-                        let pfn = Surrogate::load(dir)
-                            .with_context(|| format!("loading {}", dir.display()))?;
-                        let label = match s {
-                            "adam-pfn" => "Adam-PFN".to_string(),
-                            "ft-pfn" => "FT-PFN".into(),
-                            _ => dir.display().to_string(),
-                        };
-                        (
-                            format!("ifBO ({label})"),
-                            Box::new(PfnModel::new(label, pfn)),
-                            Acquisition::MfpiRandom,
-                        )
-                    }
-                };
-            Box::new(ModelBased::new(name, model, acq, a.seed))
-        }
-        "hyperband" => Box::new(SuccessiveHalving::hyperband(3, 1, a.seed)),
-        "sha" => Box::new(SuccessiveHalving::sha(3, 1, a.seed)),
-        "asha" => Box::new(Asha::new(3, 1, a.seed)),
-        "random" => Box::new(RandomSearch::new(a.seed)),
+/// The benchmark method that `--method` and `--surrogate` name.
+fn method(a: &IfboArgs) -> anyhow::Result<HpoMethod> {
+    let name = match a.method.as_str() {
+        "ifbo" => a.surrogate.as_str(),
+        m @ ("hyperband" | "asha" | "sha" | "random") => m,
         other => bail!("--method {other:?}: choose ifbo, hyperband, asha, sha or random"),
-    })
+    };
+    if !(a.refit_growth >= 0.0 && a.refit_growth.is_finite()) {
+        bail!("--refit-growth must be a finite number ≥ 0");
+    }
+    Ok(HpoMethod::parse(name, Path::new("checkpoints"))?.with_refit_growth(a.refit_growth))
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

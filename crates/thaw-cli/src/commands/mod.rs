@@ -1,5 +1,6 @@
 //! One module per subcommand group or binary.
 
+pub mod bench_hpo;
 pub mod data;
 pub mod eval_lc;
 pub mod ifbo;

@@ -1,5 +1,4 @@
-//! Normalised regret and average rank of freeze-thaw runs (reference §6), the numbers
-//! behind `bench-hpo` (issue #6; the runner and plots are still to come).
+//! Normalised regret and average rank of freeze-thaw runs (reference §6).
 //!
 //! Losses are 1 − incumbent, the incumbent being the best y seen at any epoch. Per task,
 //! L = the best final incumbent loss over all methods and seeds, U = the worst first

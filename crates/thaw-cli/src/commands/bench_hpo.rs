@@ -1,0 +1,245 @@
+//! `bench-hpo`: every HPO method on every held-out task with several seeds; normalised
+//! regret and average rank over epochs as CSV, Markdown and SVG.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use thaw_bench::hpo::report::{curves_csv, markdown, runs_csv};
+use thaw_bench::hpo::{HpoMethod, HpoSettings, METHOD_NAMES, run_all, summarise};
+use thaw_data::atomic::write_atomically;
+use thaw_data::{DataError, load_tasks};
+
+use super::task_select;
+use crate::plot::{Series, YAxis, line_chart};
+
+const EXAMPLES: &str = "\
+Examples:
+  # the full benchmark: all methods, every TaskSet task the shipped checkpoints did not
+  # train on, 5 seeds, 1000 epochs each (see the README for how long it takes)
+  bench-hpo
+  # a quick look: three methods, two seeds, 200 epochs
+  bench-hpo --methods adam-pfn,hyperband,random --seeds 2 --budget 200 --out runs/quick
+  # LCBench (out of distribution for Adam-PFN)
+  bench-hpo --benchmark data/parquet/lcbench.parquet --tasks APSFailure,Amazon
+
+Runs are stored one file each under <out>/runs/<method>/<task>/seed-<s>.json as they
+finish; running the same command again skips them (an interrupted benchmark resumes),
+and a stored run with other settings is refused rather than mixed in. A run with seed s
+is exactly `ifbo --seed s` with the same method, task and budget.
+
+Outputs: <out>/summary.md (regret and rank at 100/250/500/1000 epochs beside the
+paper's values at 1000), <out>/curves.csv (mean regret and rank of every method at every
+epoch), <out>/runs.csv (one row per run), <out>/regret.svg (log axis) and <out>/rank.svg.
+Normalised regret per task: (loss − L) / (U − L), loss = 1 − incumbent, L the best final
+loss and U the worst first loss over all runs on that task; then the mean over tasks and
+seeds. Rank: per task and seed, ties sharing the mean rank, averaged.";
+
+/// Benchmarks freeze-thaw HPO methods: methods × tasks × seeds, in parallel, resumable.
+#[derive(Debug, Parser)]
+#[command(name = "bench-hpo", version, after_help = EXAMPLES)]
+pub struct BenchHpoArgs {
+    /// Parquet file of tasks.
+    #[arg(long, default_value = "data/parquet/taskset.parquet")]
+    benchmark: PathBuf,
+    /// Tasks: `all`, `all-but:a,b` or a comma list (names or unique prefixes). Default:
+    /// every task that none of the chosen PFN checkpoints was trained on.
+    #[arg(long)]
+    tasks: Option<String>,
+    /// Methods, comma-separated: adam-pfn, ft-pfn (ifBO with the shipped checkpoints), a
+    /// checkpoint directory (ifBO with it), dpl, dyhpo, gp-ft, hyperband, asha, sha, random.
+    #[arg(long, default_value_t = METHOD_NAMES.join(","))]
+    methods: String,
+    /// Seeds 0 .. n−1 per (method, task).
+    #[arg(long, default_value_t = 5)]
+    seeds: u64,
+    /// Budget of every run, in epochs.
+    #[arg(long, default_value_t = 1000)]
+    budget: usize,
+    /// Runs at once (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Directory of the shipped checkpoints that adam-pfn and ft-pfn name.
+    #[arg(long, default_value = "checkpoints")]
+    checkpoints: PathBuf,
+    /// Run ifBO on tasks its checkpoint was trained on (marked † in the table).
+    #[arg(long)]
+    allow_train_tasks: bool,
+    /// DPL, DyHPO and GP-FT retrain once the observed points have grown by this fraction
+    /// since their last fit; 0 retrains at every step as in the papers (much slower).
+    #[arg(long, default_value_t = thaw_bench::hpo::DEFAULT_REFIT_GROWTH)]
+    refit_growth: f64,
+    /// Output directory.
+    #[arg(long, default_value = "runs/bench-hpo")]
+    out: PathBuf,
+    /// No progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// Runs `bench-hpo` with `args` (the first is the program name).
+pub fn run<I, T>(args: I, out: &mut dyn Write) -> anyhow::Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let a = BenchHpoArgs::try_parse_from(args)?;
+    if a.budget == 0 || a.seeds == 0 {
+        bail!("--budget and --seeds must be at least 1");
+    }
+    if !(a.refit_growth >= 0.0 && a.refit_growth.is_finite()) {
+        bail!("--refit-growth must be a finite number ≥ 0");
+    }
+    let mut methods = Vec::new();
+    for name in a
+        .methods
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let m = HpoMethod::parse(name, &a.checkpoints)?.with_refit_growth(a.refit_growth);
+        if !methods.contains(&m) {
+            methods.push(m);
+        }
+    }
+    if methods.is_empty() {
+        bail!("--methods is empty");
+    }
+    let mut trained_on = Vec::new();
+    for m in &methods {
+        if let Some(dir) = m.checkpoint() {
+            trained_on.extend(
+                m.training_tasks()
+                    .with_context(|| format!("checkpoint {}", dir.display()))?,
+            );
+        }
+    }
+    let all = load_tasks(&a.benchmark, None)
+        .with_context(|| format!("loading {}", a.benchmark.display()))?;
+    let names: Vec<String> = all.iter().map(|t| t.name.clone()).collect();
+    let chosen = match &a.tasks {
+        Some(spec) => task_select::select(spec, &names)?,
+        None => {
+            let held_out: Vec<String> = names
+                .iter()
+                .filter(|n| !trained_on.contains(n))
+                .cloned()
+                .collect();
+            if held_out.is_empty() {
+                bail!(
+                    "every task of {} was used to train a chosen checkpoint; name tasks with --tasks (and --allow-train-tasks)",
+                    a.benchmark.display()
+                );
+            }
+            held_out
+        }
+    };
+    let tasks: Vec<_> = all
+        .into_iter()
+        .filter(|t| chosen.contains(&t.name))
+        .collect();
+    let threads = a.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let settings = HpoSettings {
+        budget: a.budget,
+        seeds: (0..a.seeds).collect(),
+        threads,
+        allow_train_tasks: a.allow_train_tasks,
+        dir: a.out.join("runs"),
+    };
+    let n_runs = methods.len() * tasks.len() * settings.seeds.len();
+    writeln!(
+        out,
+        "bench-hpo: {} methods × {} tasks × {} seeds = {n_runs} runs of {} epochs on {threads} threads → {}",
+        methods.len(),
+        tasks.len(),
+        settings.seeds.len(),
+        a.budget,
+        a.out.display()
+    )?;
+    let bar = if a.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new((n_runs * a.budget) as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {percent}% of {len} epochs, ETA {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    let started = std::time::Instant::now();
+    let outcome = run_all(&tasks, &methods, &settings, &|n| bar.inc(n))?;
+    bar.finish_and_clear();
+    let wall = started.elapsed().as_secs_f64();
+
+    let summary = summarise(&outcome.records, a.budget);
+    let md = markdown(&outcome.records, &summary);
+    write_text(&a.out.join("summary.md"), &md)?;
+    write_text(&a.out.join("curves.csv"), &curves_csv(&summary))?;
+    write_text(
+        &a.out.join("runs.csv"),
+        &runs_csv(&outcome.records, &summary),
+    )?;
+    let series = |curves: &[Vec<f64>]| -> Vec<Series> {
+        summary
+            .methods
+            .iter()
+            .zip(curves)
+            .map(|(m, c)| Series {
+                label: m.clone(),
+                points: c
+                    .iter()
+                    .enumerate()
+                    .map(|(t, &v)| ((t + 1) as f64, v))
+                    .collect(),
+            })
+            .collect()
+    };
+    let x_max = a.budget as f64;
+    line_chart(
+        &a.out.join("regret.svg"),
+        "Mean normalised regret (log axis; 0 drawn at 1e-4)",
+        ("epochs spent", "normalised regret"),
+        x_max,
+        YAxis::Log {
+            floor: 1e-4,
+            hi: 1.0,
+        },
+        &series(&summary.regret),
+    )?;
+    line_chart(
+        &a.out.join("rank.svg"),
+        "Average rank (1 = best)",
+        ("epochs spent", "rank"),
+        x_max,
+        YAxis::Linear {
+            lo: 1.0,
+            hi: summary.methods.len().max(2) as f64,
+        },
+        &series(&summary.rank),
+    )?;
+    writeln!(out, "{md}")?;
+    let cpu: f64 = outcome.records.iter().map(|r| r.wall_s).sum();
+    writeln!(
+        out,
+        "{} runs ({} read back from {}), {wall:.0} s wall, {cpu:.0} s summed over runs; summary.md, curves.csv, runs.csv, regret.svg, rank.svg in {}",
+        outcome.records.len(),
+        outcome.resumed,
+        settings.dir.display(),
+        a.out.display()
+    )?;
+    Ok(())
+}
+
+fn write_text(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    write_atomically(path, |f| {
+        f.write_all(text.as_bytes())
+            .map_err(|e| DataError::io(path, e))
+    })
+    .with_context(|| format!("writing {}", path.display()))
+}
