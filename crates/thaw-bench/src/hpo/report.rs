@@ -196,7 +196,43 @@ pub fn markdown(records: &[RunRecord], s: &HpoSummary) -> String {
     if records.iter().any(|r| r.trained_on_task) {
         out.push_str("\n† ifBO ran on tasks its checkpoint was trained on (--allow-train-tasks): not a held-out result.\n");
     }
-    let _ = writeln!(out, "\nTasks: {}.", tasks.join(", "));
+    out.push_str(&per_task(records, s, &tasks));
+    out
+}
+
+/// Final regret of every method on every task, mean over seeds (tasks as T1, T2, …).
+fn per_task(records: &[RunRecord], s: &HpoSummary, tasks: &[&str]) -> String {
+    let last = s.budget - 1;
+    let mut out = format!(
+        "\nRegret at {} epochs by task (mean over seeds):\n\n| Method |",
+        s.budget
+    );
+    for t in 1..=tasks.len() {
+        let _ = write!(out, " T{t} |");
+    }
+    let _ = writeln!(out, "\n|---|{}", "---|".repeat(tasks.len()));
+    for name in &s.methods {
+        let _ = write!(out, "| {name} |");
+        for task in tasks {
+            let v: Vec<f64> = records
+                .iter()
+                .zip(&s.run_regret)
+                .filter(|(r, _)| &r.method == name && r.task == *task)
+                .map(|(_, g)| g[last])
+                .collect();
+            let cell = if v.is_empty() {
+                "—".to_string()
+            } else {
+                fmt_regret(v.iter().sum::<f64>() / v.len() as f64)
+            };
+            let _ = write!(out, " {cell} |");
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    for (i, t) in tasks.iter().enumerate() {
+        let _ = writeln!(out, "T{}: {t}  ", i + 1);
+    }
     out
 }
 

@@ -31,8 +31,10 @@ Every method spends the budget the same way: an action that trains a configurati
 from epoch a to b costs b - a epochs; a frozen configuration resumes where it stopped.
 Surrogates: adam-pfn (checkpoints/adam-pfn-small), ft-pfn (checkpoints/ft-pfn-small) or
 any checkpoint directory, all with MFPI-random; dpl (EI at the last epoch), dyhpo and
-gp-ft (one-step EI). A PFN is refused on a task its config.json lists as a training task
-unless --allow-train-tasks is given.";
+gp-ft (one-step EI); these three retrain once the observed points have grown by 10 %
+since their last fit (--refit-growth 0 retrains at every step, as the papers do, and is
+several times slower at 1000 epochs). A PFN is refused on a task its config.json lists
+as a training task unless --allow-train-tasks is given.";
 
 /// Freeze-thaw hyperparameter optimisation on a tabular benchmark task.
 ///
@@ -191,6 +193,7 @@ where
     };
     let summary = json!({
         "method": optimizer.name(),
+        "method_settings": format!("{method:?}"),
         "benchmark": file.display().to_string(),
         "task": name,
         "surrogate_trained_on_task": seen,
