@@ -34,6 +34,19 @@ pub fn scaled_sq_dist(a: Tensor<2>, b: Tensor<2>, log_ls: Tensor<1>) -> Tensor<2
     (aa + bb - a.matmul(b.transpose()).mul_scalar(2.0)).clamp_min(0.0)
 }
 
+/// The same distances as [`scaled_sq_dist`], computed from the differences
+/// (a_i − b_j) / ℓ feature by feature instead of |a|² + |b|² − 2ab: exactly 0 for equal
+/// rows however short the length scales (the expanded form loses everything to f32
+/// cancellation once a length scale is ~1e-4 and then breaks positive definiteness).
+/// Needs n × m × d memory, so it is for inputs of a few dimensions.
+pub fn scaled_sq_dist_exact(a: Tensor<2>, b: Tensor<2>, log_ls: Tensor<1>) -> Tensor<2> {
+    let (n, m) = (a.dims()[0], b.dims()[0]);
+    let inv = log_ls.neg().exp().unsqueeze_dim::<2>(0);
+    let (a, b) = (a * inv.clone(), b * inv);
+    let diff = a.unsqueeze_dim::<3>(1) - b.unsqueeze_dim::<3>(0);
+    diff.square().sum_dim(2).reshape([n, m])
+}
+
 /// Matérn 5/2 correlation of squared scaled distances (a tiny offset keeps the square
 /// root differentiable at 0).
 pub fn matern52(sq: Tensor<2>) -> Tensor<2> {
@@ -67,4 +80,33 @@ pub fn values<const D: usize>(t: &Tensor<D>) -> Vec<f64> {
         .try_to_vec::<f32>()
         .map(|v| v.into_iter().map(f64::from).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_distances_stay_zero_for_equal_rows_at_tiny_length_scales() {
+        let dev = Device::flex();
+        let a = matrix(vec![0.3, 0.9, 0.7, 0.1, 0.3, 0.9], 3, 2, &dev);
+        // Moderate length scales: both forms agree.
+        let ls = column(vec![0.5f32.ln(), 2f32.ln()], &dev);
+        let (x, y) = (
+            values(&scaled_sq_dist(a.clone(), a.clone(), ls.clone())),
+            values(&scaled_sq_dist_exact(a.clone(), a.clone(), ls)),
+        );
+        assert!(
+            x.iter().zip(&y).all(|(p, q)| (p - q).abs() < 1e-5),
+            "{x:?} {y:?}"
+        );
+        // ℓ = 1e-4 on the first feature: rows 0 and 2 are equal, their distance is 0.
+        let ls = column(vec![1e-4f32.ln(), 0.0], &dev);
+        let d = values(&scaled_sq_dist_exact(a.clone(), a, ls));
+        assert_eq!([d[0], d[2], d[4], d[6], d[8]], [0.0; 5], "{d:?}");
+        assert!(
+            (d[1] - (0.4f64 / 1e-4).powi(2)).abs() / d[1] < 1e-3,
+            "{d:?}"
+        );
+    }
 }

@@ -17,7 +17,9 @@ use crate::curve_model::CurveModel;
 use crate::error::{HpoError, Result};
 use crate::gp::{GpSolve, MIN_NOISE, MarginalLikelihood, to_mat};
 use crate::history::{At, History};
-use crate::kernels::{column, exp_decay, matern52, matrix, scalar, scaled_sq_dist, values, vector};
+use crate::kernels::{
+    column, exp_decay, matern52, matrix, scalar, scaled_sq_dist_exact, values, vector,
+};
 use crate::predictive::Predictive;
 
 const NAME: &str = "GP-FT";
@@ -125,8 +127,11 @@ impl FtKernel {
 
     /// Noise-free covariance between two point sets.
     fn cross(&self, a: &Points, b: &Points, device: &Device) -> Tensor<2> {
-        let kx = matern52(scaled_sq_dist(a.x.clone(), b.x.clone(), self.log_ls.val()))
-            * self.log_amp_x.val().exp().unsqueeze_dim::<2>(0);
+        let kx = matern52(scaled_sq_dist_exact(
+            a.x.clone(),
+            b.x.clone(),
+            self.log_ls.val(),
+        )) * self.log_amp_x.val().exp().unsqueeze_dim::<2>(0);
         let kt = exp_decay(
             a.t.clone(),
             b.t.clone(),
