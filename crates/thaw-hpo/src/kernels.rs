@@ -34,17 +34,38 @@ pub fn scaled_sq_dist(a: Tensor<2>, b: Tensor<2>, log_ls: Tensor<1>) -> Tensor<2
     (aa + bb - a.matmul(b.transpose()).mul_scalar(2.0)).clamp_min(0.0)
 }
 
-/// The same distances as [`scaled_sq_dist`], computed from the differences
-/// (a_i − b_j) / ℓ feature by feature instead of |a|² + |b|² − 2ab: exactly 0 for equal
-/// rows however short the length scales (the expanded form loses everything to f32
-/// cancellation once a length scale is ~1e-4 and then breaks positive definiteness).
-/// Needs n × m × d memory, so it is for inputs of a few dimensions.
-pub fn scaled_sq_dist_exact(a: Tensor<2>, b: Tensor<2>, log_ls: Tensor<1>) -> Tensor<2> {
-    let (n, m) = (a.dims()[0], b.dims()[0]);
-    let inv = log_ls.neg().exp().unsqueeze_dim::<2>(0);
-    let (a, b) = (a * inv.clone(), b * inv);
-    let diff = a.unsqueeze_dim::<3>(1) - b.unsqueeze_dim::<3>(0);
-    diff.square().sum_dim(2).reshape([n, m])
+/// Squared differences of two row-major point sets (`a`: n × d, `b`: m × d) feature by
+/// feature, as a constant `[d, n·m]` tensor for [`scaled_sq_dist_from_parts`]. Computed
+/// from the raw differences, so equal rows are exactly 0 apart.
+pub fn sq_diff_parts(a: &[f32], b: &[f32], d: usize, device: &Device) -> Tensor<2> {
+    let (n, m) = (a.len() / d.max(1), b.len() / d.max(1));
+    let mut out = vec![0.0f32; d * n * m];
+    for k in 0..d {
+        let row = &mut out[k * n * m..(k + 1) * n * m];
+        for i in 0..n {
+            let ai = a[i * d + k];
+            for j in 0..m {
+                let diff = ai - b[j * d + k];
+                row[i * m + j] = diff * diff;
+            }
+        }
+    }
+    matrix(out, d, n * m, device)
+}
+
+/// Σ_k parts_k / ℓ_k² reshaped to `[n, m]`: the same distances as [`scaled_sq_dist`] but
+/// exact for equal rows however short the length scales (the expanded form
+/// |a|² + |b|² − 2ab loses everything to f32 cancellation once a length scale is
+/// ~1e-4, and the covariance then stops being positive definite). One matrix product,
+/// differentiable in the length scales.
+pub fn scaled_sq_dist_from_parts(
+    parts: Tensor<2>,
+    log_ls: Tensor<1>,
+    n: usize,
+    m: usize,
+) -> Tensor<2> {
+    let inv_sq = log_ls.mul_scalar(-2.0).exp().unsqueeze_dim::<2>(0);
+    inv_sq.matmul(parts).reshape([n, m])
 }
 
 /// Matérn 5/2 correlation of squared scaled distances (a tiny offset keeps the square
@@ -87,14 +108,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn exact_distances_stay_zero_for_equal_rows_at_tiny_length_scales() {
+    fn distances_from_parts_stay_zero_for_equal_rows_at_tiny_length_scales() {
         let dev = Device::flex();
-        let a = matrix(vec![0.3, 0.9, 0.7, 0.1, 0.3, 0.9], 3, 2, &dev);
+        let raw = vec![0.3, 0.9, 0.7, 0.1, 0.3, 0.9];
+        let a = matrix(raw.clone(), 3, 2, &dev);
+        let parts = sq_diff_parts(&raw, &raw, 2, &dev);
         // Moderate length scales: both forms agree.
         let ls = column(vec![0.5f32.ln(), 2f32.ln()], &dev);
         let (x, y) = (
             values(&scaled_sq_dist(a.clone(), a.clone(), ls.clone())),
-            values(&scaled_sq_dist_exact(a.clone(), a.clone(), ls)),
+            values(&scaled_sq_dist_from_parts(parts.clone(), ls, 3, 3)),
         );
         assert!(
             x.iter().zip(&y).all(|(p, q)| (p - q).abs() < 1e-5),
@@ -102,7 +125,7 @@ mod tests {
         );
         // ℓ = 1e-4 on the first feature: rows 0 and 2 are equal, their distance is 0.
         let ls = column(vec![1e-4f32.ln(), 0.0], &dev);
-        let d = values(&scaled_sq_dist_exact(a.clone(), a, ls));
+        let d = values(&scaled_sq_dist_from_parts(parts, ls, 3, 3));
         assert_eq!([d[0], d[2], d[4], d[6], d[8]], [0.0; 5], "{d:?}");
         assert!(
             (d[1] - (0.4f64 / 1e-4).powi(2)).abs() / d[1] < 1e-3,

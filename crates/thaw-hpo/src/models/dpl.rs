@@ -218,7 +218,8 @@ impl CurveModel for Dpl {
         let preds: Vec<Vec<f64>> = self
             .members
             .iter()
-            .map(|m| values(&m.net.forward(x.clone(), b.clone())))
+            // Untracked parameters: no autodiff graph is kept for a prediction.
+            .map(|m| values(&m.net.clone().no_grad().forward(x.clone(), b.clone())))
             .collect();
         let k = preds.len() as f64;
         (0..queries.len())

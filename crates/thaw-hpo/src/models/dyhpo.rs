@@ -230,7 +230,10 @@ impl CurveModel for Dyhpo {
         history.check_queries(queries)?;
         let dev = &self.device;
         let (points, y) = Self::observed(history);
-        let Some(kernel) = self.kernel.as_ref().filter(|_| !y.is_empty()) else {
+        // Untracked parameters: no autodiff graph is built (and kept until the next
+        // backward pass) for a prediction.
+        let kernel = self.kernel.clone().map(Module::no_grad);
+        let Some(kernel) = kernel.as_ref().filter(|_| !y.is_empty()) else {
             return Err(HpoError::InvalidInput(format!(
                 "{NAME}: predict before fit"
             )));

@@ -18,7 +18,8 @@ use crate::error::{HpoError, Result};
 use crate::gp::{GpSolve, MIN_NOISE, MarginalLikelihood, to_mat};
 use crate::history::{At, History};
 use crate::kernels::{
-    column, exp_decay, matern52, matrix, scalar, scaled_sq_dist_exact, values, vector,
+    column, exp_decay, matern52, matrix, scalar, scaled_sq_dist_from_parts, sq_diff_parts, values,
+    vector,
 };
 use crate::predictive::Predictive;
 
@@ -57,9 +58,11 @@ struct FtKernel {
     log_noise: Param<Tensor<1>>,
 }
 
-/// Observed points as tensors: hyperparameters [n, d], progress [n], curve index.
+/// Observed points: hyperparameters (raw, for exact distances), progress [n], curve index.
 struct Points {
-    x: Tensor<2>,
+    /// Hyperparameters, row-major n × d.
+    x: Vec<f32>,
+    d: usize,
     t: Tensor<1>,
     curve: Vec<usize>,
     y: Vec<f64>,
@@ -75,9 +78,9 @@ impl Points {
             curve.push(c);
             y.push(f64::from(v));
         }
-        let n = curve.len();
         Self {
-            x: matrix(x, n, d, device),
+            x,
+            d,
             t: column(t, device),
             curve,
             y,
@@ -92,7 +95,8 @@ impl Points {
             .collect();
         let t = queries.iter().map(|q| h.progress(q.epoch)).collect();
         Self {
-            x: matrix(x, queries.len(), d, device),
+            x,
+            d,
             t: column(t, device),
             curve: queries.iter().map(|q| q.config).collect(),
             y: Vec::new(),
@@ -127,10 +131,11 @@ impl FtKernel {
 
     /// Noise-free covariance between two point sets.
     fn cross(&self, a: &Points, b: &Points, device: &Device) -> Tensor<2> {
-        let kx = matern52(scaled_sq_dist_exact(
-            a.x.clone(),
-            b.x.clone(),
+        let kx = matern52(scaled_sq_dist_from_parts(
+            sq_diff_parts(&a.x, &b.x, a.d, device),
             self.log_ls.val(),
+            a.curve.len(),
+            b.curve.len(),
         )) * self.log_amp_x.val().exp().unsqueeze_dim::<2>(0);
         let kt = exp_decay(
             a.t.clone(),
@@ -249,7 +254,10 @@ impl CurveModel for GpFreezeThaw {
         history.check_queries(queries)?;
         let dev = &self.device;
         let p = Points::observed(history, dev);
-        let Some(kernel) = self.kernel.as_ref().filter(|_| !p.y.is_empty()) else {
+        // Untracked parameters: no autodiff graph is built (and kept until the next
+        // backward pass) for a prediction.
+        let kernel = self.kernel.clone().map(Module::no_grad);
+        let Some(kernel) = kernel.as_ref().filter(|_| !p.y.is_empty()) else {
             return Err(HpoError::InvalidInput(format!(
                 "{NAME}: predict before fit"
             )));
