@@ -65,6 +65,20 @@ pub fn curve_grid(
     .with_context(|| format!("writing {}", path.display()))
 }
 
+/// Ten colours that stay apart on white (matplotlib's "tab10").
+const DISTINCT: [(u8, u8, u8); 10] = [
+    (31, 119, 180),
+    (214, 39, 40),
+    (44, 160, 44),
+    (255, 127, 14),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+];
+
 /// One line of a [`line_chart`]: a legend label and its (x, y) points.
 #[derive(Debug, Clone)]
 pub struct Series {
@@ -107,7 +121,10 @@ pub fn line_chart(
     {
         let root = SVGBackend::with_string(&mut svg, (820, 520)).into_drawing_area();
         root.fill(&WHITE)?;
-        let style = |i: usize| Palette99::pick(i).mix(0.9).stroke_width(2);
+        let style = |i: usize| {
+            let (r, g, b) = DISTINCT[i % DISTINCT.len()];
+            RGBColor(r, g, b).stroke_width(2)
+        };
         match y {
             YAxis::Linear { lo, hi } => {
                 let mut chart =

@@ -48,8 +48,8 @@ pub enum HpoMethod {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Refit(pub f64);
 
-/// The default [`Refit`] of `ifbo` and `bench-hpo`: 10 % growth, about 70 fits in a
-/// 1000-epoch run instead of 1000 (README "Decisions").
+/// The default [`Refit`] of `ifbo` and `bench-hpo`: 10 % growth, 54 fits in a
+/// 1000-epoch run instead of 999 (README "Decisions").
 pub const DEFAULT_REFIT_GROWTH: f64 = 0.1;
 
 /// The names `parse` accepts, in the benchmark's default order.
