@@ -1,9 +1,10 @@
 //! SVG line plots (plotters, SVG backend only), written atomically.
 
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
+use plotters::coord::ranged1d::Ranged;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// One panel of a grid: a title and its curves as (x, y) points.
@@ -58,11 +59,8 @@ pub fn curve_grid(
         }
         root.present()?;
     }
-    thaw_data::atomic::write_atomically(path, |f| {
-        f.write_all(svg.as_bytes())
-            .map_err(|e| thaw_data::DataError::io(path, e))
-    })
-    .with_context(|| format!("writing {}", path.display()))
+    thaw_data::atomic::write_bytes(path, svg.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// Ten colours that stay apart on white (matplotlib's "tab10").
@@ -121,10 +119,6 @@ pub fn line_chart(
     {
         let root = SVGBackend::with_string(&mut svg, (820, 520)).into_drawing_area();
         root.fill(&WHITE)?;
-        let style = |i: usize| {
-            let (r, g, b) = DISTINCT[i % DISTINCT.len()];
-            RGBColor(r, g, b).stroke_width(2)
-        };
         match y {
             YAxis::Linear { lo, hi } => {
                 let mut chart =
@@ -136,20 +130,7 @@ pub fn line_chart(
                     .y_desc(y_label)
                     .light_line_style(WHITE.mix(0.0))
                     .draw()?;
-                for (i, s) in series.iter().enumerate() {
-                    chart
-                        .draw_series(LineSeries::new(s.points.iter().copied(), style(i)))?
-                        .label(&s.label)
-                        .legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 18, y)], style(i))
-                        });
-                }
-                chart
-                    .configure_series_labels()
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK)
-                    .position(SeriesLabelPosition::UpperRight)
-                    .draw()?;
+                draw_lines(&mut chart, series, |v| v, SeriesLabelPosition::UpperRight)?;
             }
             YAxis::Log { floor, hi } => {
                 let mut chart = chart_builder(&root, title)
@@ -162,30 +143,45 @@ pub fn line_chart(
                     .y_label_formatter(&|v| format!("{v:.0e}"))
                     .light_line_style(WHITE.mix(0.0))
                     .draw()?;
-                for (i, s) in series.iter().enumerate() {
-                    let pts = s.points.iter().map(|&(x, v)| (x, v.max(floor)));
-                    chart
-                        .draw_series(LineSeries::new(pts, style(i)))?
-                        .label(&s.label)
-                        .legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 18, y)], style(i))
-                        });
-                }
-                chart
-                    .configure_series_labels()
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK)
-                    .position(SeriesLabelPosition::LowerLeft)
-                    .draw()?;
+                let clamp = move |v: f64| v.max(floor);
+                draw_lines(&mut chart, series, clamp, SeriesLabelPosition::LowerLeft)?;
             }
         }
         root.present()?;
     }
-    thaw_data::atomic::write_atomically(path, |f| {
-        f.write_all(svg.as_bytes())
-            .map_err(|e| thaw_data::DataError::io(path, e))
-    })
-    .with_context(|| format!("writing {}", path.display()))
+    thaw_data::atomic::write_bytes(path, svg.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Draws one line per series (y mapped through `y`) and the legend at `legend`.
+fn draw_lines<'a, 'b, Y>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, Y>>,
+    series: &[Series],
+    y: impl Fn(f64) -> f64,
+    legend: SeriesLabelPosition,
+) -> anyhow::Result<()>
+where
+    Y: Ranged<ValueType = f64>,
+    'b: 'a,
+{
+    let style = |i: usize| {
+        let (r, g, b) = DISTINCT[i % DISTINCT.len()];
+        RGBColor(r, g, b).stroke_width(2)
+    };
+    for (i, s) in series.iter().enumerate() {
+        let points = s.points.iter().map(|&(px, py)| (px, y(py)));
+        chart
+            .draw_series(LineSeries::new(points, style(i)))?
+            .label(&s.label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style(i)));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(legend)
+        .draw()?;
+    Ok(())
 }
 
 fn chart_builder<'a, 'b>(

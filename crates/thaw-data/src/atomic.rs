@@ -32,6 +32,13 @@ where
     result
 }
 
+/// Writes `bytes` to `path` atomically (see [`write_atomically`]).
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomically(path, |f| {
+        f.write_all(bytes).map_err(|e| DataError::io(path, e))
+    })
+}
+
 fn temp_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".{}.tmp", std::process::id()));

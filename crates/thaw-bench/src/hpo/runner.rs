@@ -233,8 +233,6 @@ fn write_record(path: &Path, r: &RunRecord) -> Result<()> {
         path: path.display().to_string(),
         source: std::io::Error::other(e),
     })?;
-    thaw_data::atomic::write_atomically(path, |f| {
-        std::io::Write::write_all(f, text.as_bytes()).map_err(|e| thaw_data::DataError::io(path, e))
-    })?;
+    thaw_data::atomic::write_bytes(path, text.as_bytes())?;
     Ok(())
 }

@@ -9,8 +9,8 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use thaw_bench::hpo::report::{curves_csv, markdown, runs_csv};
 use thaw_bench::hpo::{HpoMethod, HpoSettings, METHOD_NAMES, run_all, summarise};
-use thaw_data::atomic::write_atomically;
-use thaw_data::{DataError, load_tasks};
+use thaw_data::atomic::write_bytes;
+use thaw_data::load_tasks;
 
 use super::task_select;
 use crate::plot::{Series, YAxis, line_chart};
@@ -179,12 +179,10 @@ where
 
     let summary = summarise(&outcome.records, a.budget);
     let md = markdown(&outcome.records, &summary);
-    write_text(&a.out.join("summary.md"), &md)?;
-    write_text(&a.out.join("curves.csv"), &curves_csv(&summary))?;
-    write_text(
-        &a.out.join("runs.csv"),
-        &runs_csv(&outcome.records, &summary),
-    )?;
+    let save = |name: &str, text: &str| write_bytes(&a.out.join(name), text.as_bytes());
+    save("summary.md", &md)?;
+    save("curves.csv", &curves_csv(&summary))?;
+    save("runs.csv", &runs_csv(&outcome.records, &summary))?;
     let series = |curves: &[Vec<f64>]| -> Vec<Series> {
         summary
             .methods
@@ -234,12 +232,4 @@ where
         a.out.display()
     )?;
     Ok(())
-}
-
-fn write_text(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    write_atomically(path, |f| {
-        f.write_all(text.as_bytes())
-            .map_err(|e| DataError::io(path, e))
-    })
-    .with_context(|| format!("writing {}", path.display()))
 }

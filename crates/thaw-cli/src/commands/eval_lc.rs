@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use thaw_bench::{LcSettings, Method, lc, report};
-use thaw_data::atomic::write_atomically;
+use thaw_data::atomic::write_bytes;
 use thaw_data::load_tasks;
 use thaw_hpo::models::{DplSettings, DyhpoSettings, GpFtSettings};
 use thaw_pfn::checkpoint::read_config;
@@ -208,14 +208,8 @@ where
     let csv_path = a.out.join("scores.csv");
     let md_path = a.out.join("table.md");
     let csv = report::csv(&records);
-    write_atomically(&csv_path, |f| {
-        f.write_all(csv.as_bytes())
-            .map_err(|e| thaw_data::DataError::io(&csv_path, e))
-    })?;
-    write_atomically(&md_path, |f| {
-        f.write_all(table.as_bytes())
-            .map_err(|e| thaw_data::DataError::io(&md_path, e))
-    })?;
+    write_bytes(&csv_path, csv.as_bytes())?;
+    write_bytes(&md_path, table.as_bytes())?;
     writeln!(
         out,
         "\nLL (density) / MSE / seconds per draw, median over {} task(s):\n",

@@ -9,8 +9,8 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use thaw_bench::hpo::HpoMethod;
-use thaw_data::atomic::write_atomically;
-use thaw_data::{DataError, load_tasks};
+use thaw_data::atomic::write_bytes;
+use thaw_data::load_tasks;
 use thaw_hpo::study::{self, Step};
 use thaw_hpo::{History, TabularObjective};
 
@@ -181,7 +181,7 @@ where
             s.spent, s.config, s.epoch, s.y, s.incumbent
         ));
     }
-    write_file(&a.out.join("trajectory.csv"), csv.as_bytes())?;
+    write_bytes(&a.out.join("trajectory.csv"), csv.as_bytes())?;
     let hps = |c: usize| -> serde_json::Value {
         let raw = task.raw.hp_row(c, task.hp_names.len());
         task.hp_names
@@ -210,7 +210,7 @@ where
         "decision_s_median": med,
         "wall_s": wall,
     });
-    write_file(
+    write_bytes(
         &a.out.join("summary.json"),
         serde_json::to_string_pretty(&summary)?.as_bytes(),
     )?;
@@ -277,11 +277,4 @@ fn method(a: &IfboArgs) -> anyhow::Result<HpoMethod> {
         bail!("--refit-growth must be a finite number ≥ 0");
     }
     Ok(HpoMethod::parse(name, Path::new("checkpoints"))?.with_refit_growth(a.refit_growth))
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    write_atomically(path, |f| {
-        f.write_all(bytes).map_err(|e| DataError::io(path, e))
-    })?;
-    Ok(())
 }
