@@ -62,6 +62,7 @@ fn trains_resumes_and_predicts() {
     assert_eq!(cfg["data"]["val_tasks"], serde_json::json!(["task_c"]));
     assert_eq!(cfg["data"]["augment"], "cdf");
     assert!(cfg["metrics"]["val_nll"].is_f64());
+    assert!(cfg["metrics"]["val_id_gain"].is_f64());
     let log = std::fs::read_to_string(tmp.path().join("ck/train.jsonl")).unwrap();
     assert_eq!(log.lines().count(), 6, "{log}");
 
@@ -187,6 +188,7 @@ fn ftpfn_trains_resumes_and_predicts_synthetic_tasks() {
     assert_eq!(cfg["data"]["prior"], "ftpfn");
     assert!(cfg["data"].get("data").is_none());
     assert!(cfg["metrics"]["val_nll"].is_f64());
+    assert!(cfg["metrics"]["val_id_gain"].is_f64());
 
     // Real-data flags do not apply; unknown priors are named.
     for (extra, want) in [

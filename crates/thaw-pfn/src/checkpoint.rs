@@ -77,6 +77,11 @@ pub struct Metrics {
     pub val_nll: Option<f64>,
     /// Step of that validation.
     pub val_step: Option<u64>,
+    /// At that validation: mean NLL increase of the queries whose curve has context
+    /// points when their curve ids are zeroed — how much the model follows a curve's own
+    /// points through its id (≈ 0: not at all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_id_gain: Option<f64>,
     /// Seconds spent training so far.
     pub wall_time_s: f64,
     /// Device the run used.
@@ -216,6 +221,9 @@ pub struct ResumeState {
     pub wall_time_s: f64,
     /// Latest validation (step, NLL).
     pub last_val: Option<(u64, f64)>,
+    /// Id gain of that validation (absent in states saved before it existed).
+    #[serde(default)]
+    pub last_id_gain: Option<f64>,
 }
 
 /// Where the resume state of `dir` lives (falls back to the previous copy if a save was

@@ -6,6 +6,7 @@
 //! (NLL ≈ 0 for a uniform y). This is the capability a freeze-thaw surrogate needs to
 //! continue a curve it has seen.
 
+use burn::module::Module;
 use burn::optim::{AdamWConfig, ModuleOptimizer};
 use burn::tensor::Device;
 use rand::rngs::StdRng;
@@ -15,6 +16,7 @@ use thaw_pfn::PfnConfig;
 use thaw_pfn::model::pfn::bar_cross_entropy;
 use thaw_pfn::model::{Pfn, PfnInput};
 use thaw_pfn::train::parallel::loss_and_grads;
+use thaw_pfn::train::validation::ValSet;
 use thaw_prior::{Batch, FEATURES, MAX_CURVE_ID};
 
 const CONTEXT: usize = 40;
@@ -106,4 +108,16 @@ fn a_tiny_model_learns_to_follow_curve_ids() {
         blind > after + 1.0,
         "without ids the queries must lose their curves: {blind} vs {after}"
     );
+    // train-pfn's validation reports the same contrast as its id gain (every query of
+    // this task belongs to a curve with context points).
+    let v = ValSet::new(&[with_ids], cfg.n_bins, &Device::flex()).evaluate(&model.valid());
+    let gain = v.id_gain.expect("the batch has seen-curve queries");
+    assert!((v.nll - after).abs() < 1e-4, "{} vs {after}", v.nll);
+    assert!(
+        (gain - (blind - after)).abs() < 1e-3,
+        "{gain} vs {}",
+        blind - after
+    );
+    let none = ValSet::new(&[without], cfg.n_bins, &Device::flex()).evaluate(&model.valid());
+    assert_eq!(none.id_gain, None, "no query of a seen curve, no gain");
 }

@@ -77,6 +77,13 @@ fn tiny_model_learns_the_toy_prior() {
     let cfg = checkpoint::read_config(dir.path()).unwrap();
     assert_eq!(cfg.step, 60);
     assert_eq!(cfg.metrics.val_nll, Some(vals[5]));
+    let gains: Vec<f64> = log(dir.path())
+        .iter()
+        .filter_map(|r| r.val_id_gain)
+        .collect();
+    assert_eq!(gains.len(), 6, "every validation reports its id gain");
+    assert!(gains.iter().all(|g| g.is_finite()));
+    assert_eq!(cfg.metrics.val_id_gain, Some(gains[5]));
 }
 
 #[test]
@@ -91,7 +98,17 @@ fn resume_continues_exactly() {
 
     let strip = |rs: Vec<StepRecord>| -> Vec<_> {
         rs.into_iter()
-            .map(|r| (r.step, r.loss, r.loss_ema, r.lr, r.grad_norm, r.val_nll))
+            .map(|r| {
+                (
+                    r.step,
+                    r.loss,
+                    r.loss_ema,
+                    r.lr,
+                    r.grad_norm,
+                    r.val_nll,
+                    r.val_id_gain,
+                )
+            })
             .collect()
     };
     let (a, b) = (strip(log(whole.path())), strip(log(parts.path())));

@@ -51,8 +51,11 @@ impl TrainObserver for TrainProgress {
     fn step(&mut self, r: &StepRecord) {
         if let Some(v) = r.val_nll {
             self.last_val = Some(v);
+            let gain = r
+                .val_id_gain
+                .map_or(String::new(), |g| format!("  id gain {g:+.3}"));
             self.bar.println(format!(
-                "step {:>7}  loss(ema) {:.4}  val NLL {:.4}  {:.0} tok/s",
+                "step {:>7}  loss(ema) {:.4}  val NLL {:.4}{gain}  {:.0} tok/s",
                 r.step, r.loss_ema, v, r.tokens_per_s
             ));
         }

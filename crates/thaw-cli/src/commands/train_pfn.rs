@@ -34,14 +34,17 @@ Examples:
 Task lists: `all`, `all-but:NAME,NAME`, or `NAME,NAME`; a name may be shortened to any
 prefix that matches one task. Validation NLL is the mean negative log-density of the
 query targets of fixed held-out batches (lower is better; a uniform guess scores 0).
-With --prior ftpfn those batches are synthetic tasks drawn from a seed stream that
+The id gain beside it is how much worse the queries of curves that have context points
+get when their curve ids are zeroed: the model's use of a curve's own points. It stays
+near 0 early in training and rises in a late transition; a surrogate with gain ≈ 0 will
+not tell a dead curve from a promising one in ifBO. With --prior ftpfn those batches are synthetic tasks drawn from a seed stream that
 training never uses; --data, --train-tasks, --val-tasks and --augment do not apply.";
 
 /// Train a PFN surrogate (Adam-PFN on real TaskSet curves, FT-PFN on the synthetic ifBO
 /// prior) and save a checkpoint.
 ///
 /// Writes <out>/model.safetensors, config.json (architecture, data, seed, metrics),
-/// train.jsonl (the log: step, loss, lr, grad norm, tokens/s, validation NLL) and
+/// train.jsonl (the log: step, loss, lr, grad norm, tokens/s, validation NLL and id gain) and
 /// resume/ (optimiser state for --resume). Every file is replaced atomically.
 #[derive(Debug, Parser)]
 #[command(name = "train-pfn", version, after_help = EXAMPLES)]
@@ -200,10 +203,13 @@ where
     let outcome = outcome?;
     writeln!(
         out,
-        "done: {} steps, loss(ema) {}, validation NLL {}, {:.0} s; checkpoint in {}",
+        "done: {} steps, loss(ema) {}, validation NLL {} (id gain {}), {:.0} s; checkpoint in {}",
         outcome.step,
         outcome.loss_ema.map_or("-".into(), |v| format!("{v:.4}")),
         outcome.val_nll.map_or("-".into(), |v| format!("{v:.4}")),
+        outcome
+            .val_id_gain
+            .map_or("-".into(), |v| format!("{v:+.3}")),
         outcome.wall_time_s,
         args.out.display()
     )?;

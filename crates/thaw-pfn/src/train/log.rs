@@ -29,6 +29,10 @@ pub struct StepRecord {
     /// Validation NLL (density), when validated at this step.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub val_nll: Option<f64>,
+    /// Validation id gain (NLL with query ids zeroed − NLL with them, over the queries
+    /// of curves with context points), when validated at this step.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub val_id_gain: Option<f64>,
 }
 
 /// Appends records to `train.jsonl`.

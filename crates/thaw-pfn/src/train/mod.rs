@@ -6,6 +6,7 @@ pub mod parallel;
 pub mod schedule;
 pub mod settings;
 pub mod trainer;
+pub mod validation;
 
 pub use log::StepRecord;
 pub use settings::TrainConfig;

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use burn::module::Module;
 use burn::optim::{AdamWConfig, ModuleOptimizer};
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::Device;
 use thaw_prior::{Prior, derive_seed};
 
 use super::clip::clip_global_norm;
@@ -18,12 +18,12 @@ use super::log::{StepRecord, TrainLog};
 use super::parallel::loss_and_grads;
 use super::schedule::WarmupCosine;
 use super::settings::TrainConfig;
+use super::validation::ValSet;
 use crate::checkpoint::{
     self, CheckpointConfig, FORMAT_VERSION, LOG_FILE, Metrics, ResumeState, WEIGHTS_FILE,
 };
 use crate::error::{PfnError, Result};
-use crate::model::pfn::bar_cross_entropy;
-use crate::model::{Pfn, PfnInput};
+use crate::model::Pfn;
 
 /// EMA weight of the newest loss.
 const EMA_ALPHA: f64 = 0.02;
@@ -75,27 +75,10 @@ pub struct TrainOutcome {
     pub loss_ema: Option<f64>,
     /// Final validation NLL.
     pub val_nll: Option<f64>,
+    /// Id gain of that validation (see [`crate::train::validation`]).
+    pub val_id_gain: Option<f64>,
     /// Total training seconds (all parts of a resumed run).
     pub wall_time_s: f64,
-}
-
-struct ValSet {
-    batches: Vec<(PfnInput, Tensor<2, Int>)>,
-    ln_bins: f64,
-}
-
-impl ValSet {
-    fn nll(&self, model: &Pfn) -> f64 {
-        let total: f64 = self
-            .batches
-            .iter()
-            .map(|(input, bins)| {
-                let ce = bar_cross_entropy(model.forward(input.clone()), bins.clone());
-                ce.into_scalar::<f32>() as f64
-            })
-            .sum();
-        total / self.batches.len() as f64 - self.ln_bins
-    }
 }
 
 impl TrainRun<'_> {
@@ -118,6 +101,7 @@ impl TrainRun<'_> {
             loss_ema: None,
             wall_time_s: 0.0,
             last_val: None,
+            last_id_gain: None,
         };
         if self.resume {
             let saved = checkpoint::read_config(&self.out)?;
@@ -179,14 +163,16 @@ impl TrainRun<'_> {
 
             let last = done == cfg.steps;
             let pausing = self.pause_at == Some(done);
-            let val_nll = match &val {
+            let validation = match &val {
                 Some(v) if last || (cfg.val_every > 0 && done % cfg.val_every == 0) => {
-                    let nll = v.nll(&model.valid());
-                    state.last_val = Some((done, nll));
-                    Some(nll)
+                    let result = v.evaluate(&model.valid());
+                    state.last_val = Some((done, result.nll));
+                    state.last_id_gain = result.id_gain;
+                    Some(result)
                 }
                 _ => None,
             };
+            let val_nll = validation.map(|v| v.nll);
             let secs = interval.0.elapsed().as_secs_f64().max(1e-9);
             let record = StepRecord {
                 step: done,
@@ -197,6 +183,7 @@ impl TrainRun<'_> {
                 tokens_per_s: (interval.1 * (cfg.batch * cfg.seq_len) as u64) as f64 / secs,
                 elapsed_s: state.wall_time_s,
                 val_nll,
+                val_id_gain: validation.and_then(|v| v.id_gain),
             };
             if done % cfg.log_every == 0 || val_nll.is_some() || last {
                 log.write(&record)?;
@@ -219,6 +206,7 @@ impl TrainRun<'_> {
             step: state.step,
             loss_ema: state.loss_ema,
             val_nll: state.last_val.map(|v| v.1),
+            val_id_gain: state.last_id_gain,
             wall_time_s: state.wall_time_s,
         }
     }
@@ -230,15 +218,9 @@ impl TrainRun<'_> {
         let cfg = &self.config;
         let seed = derive_seed(cfg.seed, &[u64::MAX]);
         let batches = (0..cfg.val_batches.max(1) as u64)
-            .map(|i| {
-                let b = prior.sample(seed, i, cfg.batch, cfg.seq_len)?;
-                Ok(PfnInput::from_batch(&b, cfg.model.n_bins, &self.device))
-            })
+            .map(|i| Ok(prior.sample(seed, i, cfg.batch, cfg.seq_len)?))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Some(ValSet {
-            batches,
-            ln_bins: (cfg.model.n_bins as f64).ln(),
-        }))
+        Ok(Some(ValSet::new(&batches, cfg.model.n_bins, &self.device)))
     }
 
     fn save(&self, model: &Pfn, optim: &ModuleOptimizer, state: &ResumeState) -> Result<()> {
@@ -254,6 +236,7 @@ impl TrainRun<'_> {
                 train_loss_ema: state.loss_ema,
                 val_nll: state.last_val.map(|v| v.1),
                 val_step: state.last_val.map(|v| v.0),
+                val_id_gain: state.last_id_gain,
                 wall_time_s: state.wall_time_s,
                 device: self.device_name.clone(),
             },
