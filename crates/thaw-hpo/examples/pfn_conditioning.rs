@@ -15,7 +15,7 @@
 //!
 //! ```text
 //! cargo run --release -p thaw-hpo --example pfn_conditioning -- \
-//!     data/parquet/taskset.parquet FixedTextRNNClassification_imdb_patch128_LSTM128_bs64 \
+//!     data/parquet/taskset.parquet FixedTextRNNClassification_imdb_patch128_LSTM128_embed128_bs64 \
 //!     checkpoints/ft-pfn-small checkpoints/adam-pfn-small
 //! ```
 
