@@ -104,13 +104,31 @@ impl Points {
     }
 }
 
-/// 1 where two points belong to the same curve.
-fn same_curve(a: &[usize], b: &[usize], device: &Device) -> Tensor<2> {
-    let v = a
-        .iter()
-        .flat_map(|i| b.iter().map(move |j| if i == j { 1.0 } else { 0.0 }))
-        .collect();
-    matrix(v, a.len(), b.len(), device)
+/// What a covariance between two point sets needs that does not depend on the kernel's
+/// parameters: per-feature squared differences of the hyperparameters and the
+/// same-curve mask. Built once per fit and reused by every optimisation step.
+struct PairParts {
+    sq_diff: Tensor<2>,
+    same_curve: Tensor<2>,
+    n: usize,
+    m: usize,
+}
+
+impl PairParts {
+    fn new(a: &Points, b: &Points, device: &Device) -> Self {
+        let (n, m) = (a.curve.len(), b.curve.len());
+        let same = a
+            .curve
+            .iter()
+            .flat_map(|i| b.curve.iter().map(move |j| if i == j { 1.0 } else { 0.0 }))
+            .collect();
+        Self {
+            sq_diff: sq_diff_parts(&a.x, &b.x, a.d, device),
+            same_curve: matrix(same, n, m, device),
+            n,
+            m,
+        }
+    }
 }
 
 impl FtKernel {
@@ -129,13 +147,13 @@ impl FtKernel {
         }
     }
 
-    /// Noise-free covariance between two point sets.
-    fn cross(&self, a: &Points, b: &Points, device: &Device) -> Tensor<2> {
+    /// Noise-free covariance between two point sets (`parts` of the same pair).
+    fn cross(&self, a: &Points, b: &Points, parts: &PairParts) -> Tensor<2> {
         let kx = matern52(scaled_sq_dist_from_parts(
-            sq_diff_parts(&a.x, &b.x, a.d, device),
+            parts.sq_diff.clone(),
             self.log_ls.val(),
-            a.curve.len(),
-            b.curve.len(),
+            parts.n,
+            parts.m,
         )) * self.log_amp_x.val().exp().unsqueeze_dim::<2>(0);
         let kt = exp_decay(
             a.t.clone(),
@@ -143,14 +161,14 @@ impl FtKernel {
             self.log_alpha.val(),
             self.log_beta.val(),
         ) * self.log_amp_t.val().exp().unsqueeze_dim::<2>(0);
-        kx + kt * same_curve(&a.curve, &b.curve, device)
+        kx + kt * parts.same_curve.clone()
     }
 
-    /// Covariance of the observed points, noise included.
-    fn train_cov(&self, p: &Points, device: &Device) -> Tensor<2> {
+    /// Covariance of the observed points (`parts` of the pair (p, p)), noise included.
+    fn train_cov(&self, p: &Points, parts: &PairParts, device: &Device) -> Tensor<2> {
         let n = p.curve.len();
         let eye = Tensor::<2>::eye(n, device);
-        self.cross(p, p, device)
+        self.cross(p, p, parts)
             + eye
                 * self
                     .log_noise
@@ -229,9 +247,10 @@ impl CurveModel for GpFreezeThaw {
                 .with_weight_decay(0.0)
                 .init()
         });
+        let parts = PairParts::new(&p, &p, &self.device);
         let mut lml = None;
         for _ in 0..steps {
-            let k = kernel.train_cov(&p, &self.device);
+            let k = kernel.train_cov(&p, &parts, &self.device);
             let m = kernel.mean.val().expand([p.y.len()]);
             let ml = MarginalLikelihood::surrogate(k, m, &p.y, &self.device, NAME)?;
             let grads = GradientsParams::from_grads(ml.loss.backward(), &kernel);
@@ -265,8 +284,13 @@ impl CurveModel for GpFreezeThaw {
         let q = Points::queries(history, queries, dev);
         let mean = values(&kernel.mean.val())[0];
         let residual: Vec<f64> = p.y.iter().map(|y| y - mean).collect();
-        let solve = GpSolve::new(&to_mat(&kernel.train_cov(&p, dev))?, &residual, NAME)?;
-        let k_star = to_mat(&kernel.cross(&p, &q, dev))?;
+        let train = PairParts::new(&p, &p, dev);
+        let solve = GpSolve::new(
+            &to_mat(&kernel.train_cov(&p, &train, dev))?,
+            &residual,
+            NAME,
+        )?;
+        let k_star = to_mat(&kernel.cross(&p, &q, &PairParts::new(&p, &q, dev)))?;
         let one = |t: &Param<Tensor<1>>| values(&t.val())[0];
         let (amp_x, amp_t, noise) = (
             one(&kernel.log_amp_x).exp(),
