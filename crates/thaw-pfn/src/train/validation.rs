@@ -3,11 +3,10 @@
 //! curve ids are zeroed (as if the curve were new). A model that continues a curve from
 //! its own points has a clearly positive gain; one that ignores ids has ≈ 0.
 
-use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use thaw_prior::Batch;
 
-use crate::model::pfn::bar_cross_entropy;
+use crate::model::pfn::bar_log_probs;
 use crate::model::{Pfn, PfnInput};
 
 /// One validation pass's results.
@@ -71,16 +70,14 @@ impl ValSet {
     pub fn evaluate(&self, model: &Pfn) -> Validation {
         let (mut nll, mut gain, mut seen) = (0.0, 0.0, 0usize);
         for b in &self.batches {
-            let logits = model.forward(b.input.clone());
-            nll += bar_cross_entropy(logits.clone(), b.bins.clone()).into_scalar::<f32>() as f64;
+            // The same operations as `bar_cross_entropy`, so the NLL is the training
+            // loss's, and the log-probabilities serve the id gain too.
+            let with_ids = bar_log_probs(model.forward(b.input.clone()), b.bins.clone());
+            nll += with_ids.clone().mean().neg().into_scalar::<f32>() as f64;
             if b.n_seen == 0 {
                 continue;
             }
-            let picked = |logits: Tensor<3>| {
-                log_softmax(logits, 2).gather(2, b.bins.clone().unsqueeze_dim::<3>(2))
-            };
-            let with_ids = picked(logits);
-            let without = picked(model.forward(b.zeroed.clone()));
+            let without = bar_log_probs(model.forward(b.zeroed.clone()), b.bins.clone());
             let diff = ((with_ids - without) * b.seen.clone()).sum();
             gain += diff.into_scalar::<f32>() as f64;
             seen += b.n_seen;
