@@ -199,11 +199,18 @@ fn prior_sample_writes_parquet_csv_and_svg_that_agree() {
     );
     for bad in [
         &["prior-sample", "--hps", "11"][..],
-        &["prior-sample", "--prior", "taskset"],
         &["prior-sample", "--tasks", "0"],
     ] {
         let o = thaw(bad, tmp.path());
         assert_eq!(o.status.code(), Some(1), "{bad:?}");
         assert!(text(&o).1.starts_with("error:"));
     }
+    // An unknown prior is a usage error: clap lists the possible values.
+    let o = thaw(&["prior-sample", "--prior", "taskset"], tmp.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).1.contains("possible values: ftpfn"),
+        "{}",
+        text(&o).1
+    );
 }

@@ -58,7 +58,11 @@ fn tiny_pfn_and_baselines_spend_the_budget_and_write_their_trajectory() {
         "r3",
     );
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).contains("was trained on task_a"), "{}", text(&o));
+    assert!(
+        text(&o).contains("was trained on task task_a"),
+        "{}",
+        text(&o)
+    );
     let o = run(
         &[
             "--benchmark",
@@ -95,6 +99,32 @@ fn tiny_pfn_and_baselines_spend_the_budget_and_write_their_trajectory() {
         root,
     );
     assert!(o.status.success(), "{}", text(&o));
+    // An unknown method is a usage error; a surrogate with a bandit is refused, not ignored.
     let o = bin("ifbo", &["--method", "grid", "--out", "x", "-q"], root);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("hyperband"), "{}", text(&o));
+    let o = bin(
+        "ifbo",
+        &[
+            "--method",
+            "hyperband",
+            "--surrogate",
+            "dpl",
+            "--out",
+            "x",
+            "-q",
+        ],
+        root,
+    );
     assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("only to --method ifbo"), "{}", text(&o));
+    // `thaw ifbo` is the same command as `ifbo`.
+    let o = bin(
+        "thaw",
+        &[
+            "ifbo", "--method", "random", "--budget", "5", "--out", "t", "-q",
+        ],
+        root,
+    );
+    assert!(o.status.success(), "{}", text(&o));
 }

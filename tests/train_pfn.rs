@@ -30,7 +30,15 @@ fn trains_resumes_and_predicts() {
     let tmp = tempfile::tempdir().unwrap();
     make_data(tmp.path());
     let mut args = TINY.to_vec();
-    args.extend(["--out", "ck", "--pause-at", "3", "-q"]);
+    args.extend([
+        "--out",
+        "ck",
+        "--pause-at",
+        "3",
+        "--data-parallel",
+        "2",
+        "-q",
+    ]);
     let o = bin("train-pfn", &args, tmp.path());
     assert!(o.status.success(), "{}", text(&o));
     assert!(
@@ -55,6 +63,8 @@ fn trains_resumes_and_predicts() {
         serde_json::from_str(&std::fs::read_to_string(tmp.path().join("ck/config.json")).unwrap())
             .unwrap();
     assert_eq!(cfg["step"], 6);
+    // --data-parallel reaches the run and its record (it was once parsed and dropped).
+    assert_eq!(cfg["training"]["data_parallel"], 2);
     assert_eq!(
         cfg["data"]["train_tasks"],
         serde_json::json!(["task_a", "task_b"])
@@ -93,7 +103,6 @@ fn bad_settings_are_reported_not_panicked() {
     let tmp = tempfile::tempdir().unwrap();
     make_data(tmp.path());
     let cases: &[(&[&str], &str)] = &[
-        (&["--model", "huge", "--out", "x"], "unknown model preset"),
         (
             &["--heads", "3", "--model", "tiny", "--out", "x"],
             "not a multiple of n_heads",
@@ -111,7 +120,6 @@ fn bad_settings_are_reported_not_panicked() {
             "held-out",
         ),
         (&["--val-tasks", "task", "--out", "x"], "matches 3 tasks"),
-        (&["--augment", "wild", "--out", "x"], "unknown augmentation"),
         (
             &[
                 "--model",
@@ -137,6 +145,18 @@ fn bad_settings_are_reported_not_panicked() {
         assert_eq!(o.status.code(), Some(1), "{args:?}: {out}");
         assert!(out.contains(want), "{args:?}: expected {want:?} in {out}");
         assert!(!out.contains("panicked"), "{out}");
+    }
+    // Unknown names of a choice are usage errors (status 2) listing the choices.
+    for (args, want) in [
+        (&["--model", "huge", "--out", "x"][..], "tiny, small, paper"),
+        (&["--augment", "wild", "--out", "x"], "cdf, mixup, none"),
+        (&["--prior", "wild", "--out", "x"], "taskset, ftpfn"),
+        (&["--device", "tpu", "--out", "x"], "cpu, wgpu, cuda"),
+    ] {
+        let o = bin("train-pfn", args, tmp.path());
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {out}");
+        assert!(out.contains(want), "{args:?}: expected {want:?} in {out}");
     }
 }
 
@@ -203,8 +223,6 @@ fn ftpfn_trains_resumes_and_predicts_synthetic_tasks() {
         assert_eq!(o.status.code(), Some(1));
         assert!(text(&o).contains(want), "{}", text(&o));
     }
-    let o = bin("train-pfn", &["--prior", "wild", "--out", "w"], tmp.path());
-    assert!(text(&o).contains("unknown prior"), "{}", text(&o));
 
     // The FT-PFN checkpoint predicts synthetic tasks (every task is held out from it).
     let o = bin(

@@ -32,7 +32,7 @@ pub enum BenchError {
         /// Draw index.
         draw: usize,
         /// The model's error.
-        source: thaw_hpo::HpoError,
+        source: Box<thaw_hpo::HpoError>,
     },
     /// An HPO run failed.
     #[error("{method} on {task} (seed {seed}): {source}")]
@@ -44,7 +44,7 @@ pub enum BenchError {
         /// Seed.
         seed: u64,
         /// The optimiser's or objective's error.
-        source: thaw_hpo::HpoError,
+        source: Box<thaw_hpo::HpoError>,
     },
     /// Writing a file failed.
     #[error(transparent)]
@@ -60,6 +60,21 @@ pub enum BenchError {
         /// The cause.
         source: std::io::Error,
     },
+}
+
+impl BenchError {
+    /// A PFN error raised for `method`: the leave-tasks-out refusal keeps the method's
+    /// name, other errors pass through.
+    pub fn in_method(method: String, e: thaw_pfn::PfnError) -> Self {
+        match e {
+            thaw_pfn::PfnError::TrainedOnTask { checkpoint, task } => Self::TrainedOnTask {
+                method,
+                checkpoint: checkpoint.display().to_string(),
+                task,
+            },
+            other => Self::Pfn(other),
+        }
+    }
 }
 
 /// Result with [`BenchError`].

@@ -4,6 +4,8 @@
 
 use std::time::Instant;
 
+use burn::tensor::Device;
+
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rayon::prelude::*;
@@ -16,7 +18,7 @@ use crate::sampler::sample_prefixes;
 use crate::score::score;
 
 /// What to run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct LcSettings {
     /// Context sizes (observed points per draw).
     pub contexts: Vec<usize>,
@@ -28,6 +30,8 @@ pub struct LcSettings {
     pub allow_train_tasks: bool,
     /// Draws evaluated at once (each on its own thread).
     pub threads: usize,
+    /// Device of the curve models.
+    pub device: Device,
 }
 
 /// One (method, task, context, draw) result.
@@ -110,7 +114,13 @@ pub fn run(
         units
             .par_iter()
             .map(|&(t, n, d)| {
-                let out = run_draw(&tasks[t], t, n, d, methods, &checkpoints[t], settings.seed);
+                let unit = Unit {
+                    task: &tasks[t],
+                    task_index: t,
+                    context: n,
+                    draw: d,
+                };
+                let out = run_draw(&unit, methods, &checkpoints[t], settings);
                 progress();
                 out
             })
@@ -123,63 +133,100 @@ pub fn run(
     Ok(records)
 }
 
-/// One draw of one task at one context size, every method.
-fn run_draw(
-    task: &Task,
+/// One draw of one benchmark: the partial curves observed and what is asked.
+pub struct Draw {
+    /// Observed prefix length of every configuration (0 = unobserved).
+    pub prefixes: Vec<usize>,
+    /// The observed points.
+    pub history: History,
+    /// Every configuration at its final epoch.
+    pub queries: Vec<At>,
+    /// The true final value of each query.
+    pub truth: Vec<f64>,
+}
+
+impl Draw {
+    /// Partial curves of `task` totalling `context` points, drawn with `seed` by
+    /// [`sample_prefixes`]; every configuration is queried at its final epoch.
+    pub fn new(task: &Task, context: usize, seed: u64) -> Result<Self> {
+        let c = &task.curves;
+        let prefixes = sample_prefixes(
+            c.configs,
+            c.epochs,
+            context,
+            &mut StdRng::seed_from_u64(seed),
+        )?;
+        let configs: Vec<Vec<f32>> = (0..c.configs).map(|k| c.hp(k).to_vec()).collect();
+        let bad =
+            |e: thaw_hpo::HpoError| BenchError::InvalidArgument(format!("task {}: {e}", task.name));
+        let mut history = History::new(configs, c.epochs).map_err(bad)?;
+        for (k, &len) in prefixes.iter().enumerate() {
+            history.observe_prefix(k, &c.curve(k)[..len]).map_err(bad)?;
+        }
+        let queries = (0..c.configs)
+            .map(|k| At {
+                config: k,
+                epoch: c.epochs,
+            })
+            .collect();
+        let truth = c.final_y().into_iter().map(f64::from).collect();
+        Ok(Self {
+            prefixes,
+            history,
+            queries,
+            truth,
+        })
+    }
+}
+
+/// One (task, context, draw) of a benchmark run.
+struct Unit<'a> {
+    task: &'a Task,
     task_index: usize,
     context: usize,
     draw: usize,
+}
+
+/// One draw of one task at one context size, every method.
+fn run_draw(
+    u: &Unit,
     methods: &[Method],
     checkpoints: &[Option<(std::path::PathBuf, bool)>],
-    seed: u64,
+    settings: &LcSettings,
 ) -> Result<Vec<LcRecord>> {
-    let c = &task.curves;
-    let s = draw_seed(seed, task_index, context, draw);
-    let prefixes = sample_prefixes(c.configs, c.epochs, context, &mut StdRng::seed_from_u64(s))?;
-    let configs: Vec<Vec<f32>> = (0..c.configs).map(|k| c.hp(k).to_vec()).collect();
-    let model_err = |method: &str, source| BenchError::Model {
+    let s = draw_seed(settings.seed, u.task_index, u.context, u.draw);
+    let d = Draw::new(u.task, u.context, s)?;
+    let model_err = |method: &str, source: thaw_hpo::HpoError| BenchError::Model {
         method: method.into(),
-        task: task.name.clone(),
-        context,
-        draw,
-        source,
+        task: u.task.name.clone(),
+        context: u.context,
+        draw: u.draw,
+        source: Box::new(source),
     };
-    let mut history = History::new(configs, c.epochs).map_err(|e| model_err("history", e))?;
-    for (k, &len) in prefixes.iter().enumerate() {
-        history
-            .observe_prefix(k, &c.curve(k)[..len])
-            .map_err(|e| model_err("history", e))?;
-    }
-    let queries: Vec<At> = (0..c.configs)
-        .map(|k| At {
-            config: k,
-            epoch: c.epochs,
-        })
-        .collect();
-    let truth: Vec<f64> = c.final_y().into_iter().map(f64::from).collect();
     let mut out = Vec::with_capacity(methods.len());
     for (method, ckpt) in methods.iter().zip(checkpoints) {
         let name = method.name();
-        let mut model = method.build(s ^ 0x5EED, ckpt.as_ref().map(|(p, _)| p.as_path()))?;
+        let dir = ckpt.as_ref().map(|(p, _)| p.as_path());
+        let mut model = method.build(s ^ 0x5EED, dir, &settings.device)?;
         let t0 = Instant::now();
-        model.fit(&history).map_err(|e| model_err(&name, e))?;
+        model.fit(&d.history).map_err(|e| model_err(&name, e))?;
         let t1 = Instant::now();
         let preds = model
-            .predict(&history, &queries)
+            .predict(&d.history, &d.queries)
             .map_err(|e| model_err(&name, e))?;
         let t2 = Instant::now();
-        let sc = score(&preds, &truth);
+        let sc = score(&preds, &d.truth);
         out.push(LcRecord {
             method: name,
-            task: task.name.clone(),
-            context,
-            draw,
+            task: u.task.name.clone(),
+            context: u.context,
+            draw: u.draw,
             ll: sc.ll,
             mse: sc.mse,
             fit_s: (t1 - t0).as_secs_f64(),
             predict_s: (t2 - t1).as_secs_f64(),
-            queries: queries.len(),
-            observed_configs: prefixes.iter().filter(|&&k| k > 0).count(),
+            queries: d.queries.len(),
+            observed_configs: d.prefixes.iter().filter(|&&k| k > 0).count(),
             trained_on_task: ckpt.as_ref().is_some_and(|(_, seen)| *seen),
         });
     }

@@ -9,6 +9,8 @@
 //! The freeze-thaw HPO benchmark (reference §6) lives in [`hpo`]: parallel, resumable
 //! runs of every optimiser, normalised regret and average rank, and their tables.
 
+#![warn(missing_docs)]
+
 pub mod error;
 pub mod hpo;
 pub mod lc;

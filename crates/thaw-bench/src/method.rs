@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use burn::tensor::Device;
 use thaw_hpo::CurveModel;
 use thaw_hpo::models::{
     Dpl, DplSettings, Dyhpo, DyhpoSettings, GpFreezeThaw, GpFtSettings, PfnModel, UniformModel,
@@ -58,23 +59,16 @@ impl Method {
         task: &str,
         allow_train_tasks: bool,
     ) -> Result<Option<(PathBuf, bool)>> {
-        let trained_on =
-            |dir: &Path| -> Result<bool> { Ok(training_tasks(dir)?.iter().any(|t| t == task)) };
         match self {
             Self::Pfn { name, dir } => {
-                let seen = trained_on(dir)?;
-                if seen && !allow_train_tasks {
-                    return Err(BenchError::TrainedOnTask {
-                        method: name.clone(),
-                        checkpoint: dir.display().to_string(),
-                        task: task.into(),
-                    });
-                }
+                let seen = read_config(dir)?
+                    .check_held_out(dir, task, allow_train_tasks)
+                    .map_err(|e| BenchError::in_method(name.clone(), e))?;
                 Ok(Some((dir.clone(), seen)))
             }
             Self::CrossValidated { name, folds } => {
                 for dir in folds {
-                    if !trained_on(dir)? {
+                    if !read_config(dir)?.trained_on(task) {
                         return Ok(Some((dir.clone(), false)));
                     }
                 }
@@ -86,30 +80,26 @@ impl Method {
         }
     }
 
-    /// A fresh model for one draw; `seed` seeds the neural baselines, `checkpoint` is
-    /// what [`Method::checkpoint_for`] chose.
-    pub fn build(&self, seed: u64, checkpoint: Option<&Path>) -> Result<Box<dyn CurveModel>> {
+    /// A fresh model for one draw on `device`; `seed` seeds the neural baselines,
+    /// `checkpoint` is what [`Method::checkpoint_for`] chose.
+    pub fn build(
+        &self,
+        seed: u64,
+        checkpoint: Option<&Path>,
+        device: &Device,
+    ) -> Result<Box<dyn CurveModel>> {
         Ok(match self {
             Self::Pfn { name, .. } | Self::CrossValidated { name, .. } => {
                 let dir = checkpoint.ok_or_else(|| {
                     BenchError::InvalidArgument(format!("{name}: no checkpoint chosen"))
                 })?;
-                Box::new(PfnModel::new(name.clone(), Surrogate::load(dir)?))
+                let pfn = Surrogate::load_on(dir, device.clone())?;
+                Box::new(PfnModel::new(name.clone(), pfn))
             }
-            Self::Dpl(s) => Box::new(Dpl::new(DplSettings { seed, ..*s })),
-            Self::Dyhpo(s) => Box::new(Dyhpo::new(DyhpoSettings { seed, ..*s })),
-            Self::GpFt(s) => Box::new(GpFreezeThaw::new(*s)),
+            Self::Dpl(s) => Box::new(Dpl::new(DplSettings { seed, ..*s }, device)),
+            Self::Dyhpo(s) => Box::new(Dyhpo::new(DyhpoSettings { seed, ..*s }, device)),
+            Self::GpFt(s) => Box::new(GpFreezeThaw::new(*s, device)),
             Self::Uniform => Box::new(UniformModel),
         })
     }
-}
-
-/// The `train_tasks` a checkpoint's `config.json` records (none for FT-PFN).
-pub fn training_tasks(dir: &Path) -> Result<Vec<String>> {
-    let config = read_config(dir)?;
-    Ok(config
-        .data
-        .get("train_tasks")
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default())
 }

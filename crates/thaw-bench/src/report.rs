@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use thaw_data::CsvTable;
+
 use crate::lc::LcRecord;
 use crate::paper::paper_cell;
 use crate::score::median;
@@ -131,28 +133,36 @@ pub fn time_ratios(records: &[LcRecord], reference: &str) -> String {
 }
 
 /// Every record as CSV (header first).
-pub fn csv(records: &[LcRecord]) -> String {
-    let mut s = String::from(
-        "method,task,context,draw,ll,mse,fit_s,predict_s,queries,observed_configs,trained_on_task\n",
-    );
+pub fn csv(records: &[LcRecord]) -> CsvTable {
+    let mut t = CsvTable::new([
+        "method",
+        "task",
+        "context",
+        "draw",
+        "ll",
+        "mse",
+        "fit_s",
+        "predict_s",
+        "queries",
+        "observed_configs",
+        "trained_on_task",
+    ]);
     for r in records {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{:.6},{:.6},{},{},{}",
-            r.method,
-            r.task,
-            r.context,
-            r.draw,
-            r.ll,
-            r.mse,
-            r.fit_s,
-            r.predict_s,
-            r.queries,
-            r.observed_configs,
-            r.trained_on_task
-        );
+        t.row([
+            r.method.clone(),
+            r.task.clone(),
+            r.context.to_string(),
+            r.draw.to_string(),
+            r.ll.to_string(),
+            r.mse.to_string(),
+            format!("{:.6}", r.fit_s),
+            format!("{:.6}", r.predict_s),
+            r.queries.to_string(),
+            r.observed_configs.to_string(),
+            r.trained_on_task.to_string(),
+        ]);
     }
-    s
+    t
 }
 
 #[cfg(test)]
@@ -195,6 +205,6 @@ mod tests {
             md.contains("| DPL | paper | -29.752 / 0.00191 / 17.790 |"),
             "{md}"
         );
-        assert_eq!(csv(&r).lines().count(), 5);
+        assert_eq!(csv(&r).into_string().lines().count(), 5);
     }
 }

@@ -1,11 +1,15 @@
 //! # thaw-cli — the command-line tools of thaw
 //!
-//! Binaries are thin: each parses its arguments and calls [`run`], which returns
-//! errors (with the file, row and field the library names) instead of panicking.
+//! One `thaw` binary with every command as a subcommand; `train-pfn`, `ifbo`, `eval-lc`
+//! and `bench-hpo` are also binaries of their own that take exactly the same arguments
+//! (the names users already type). Each command parses its arguments, calls the library
+//! and reports; errors carry the file, row and field the library names.
 
+pub mod args;
 pub mod commands;
 pub mod paths;
 pub mod plot;
+pub mod progress;
 
 use std::io::Write;
 
@@ -24,22 +28,38 @@ Examples:
   scripts/fetch-data                 # raw TaskSet and LCBench files into data/raw/
   thaw data import                   # every benchmark found in data/raw/ -> data/parquet/
   thaw data summary                  # per-task table of every file in data/parquet/
+  thaw ifbo --surrogate adam-pfn --budget 300   # tune a held-out TaskSet task with Adam-PFN
   thaw predict                       # the shipped Adam-PFN predicts a held-out task's final values
-  thaw prior-sample --out /tmp/prior # synthetic FT-PFN tasks: Parquet, CSV and an SVG plot";
+  thaw train-pfn --model tiny --steps 200 --out /tmp/pfn   # train a (tiny) PFN
+  thaw eval-lc --tasks all --contexts 400 --draws 1        # the learning-curve table
+  thaw bench-hpo --methods adam-pfn,hyperband --seeds 2    # the HPO benchmark
+  thaw prior-sample --out /tmp/prior # synthetic FT-PFN tasks: Parquet, CSV and an SVG plot
+
+`thaw COMMAND --help` explains each command; `train-pfn`, `ifbo`, `eval-lc` and
+`bench-hpo` are also installed as binaries of their own with the same arguments.";
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Learning-curve data: import published files to Parquet, summarise them.
     #[command(subcommand)]
     Data(commands::data::DataCommand),
+    /// Train a PFN surrogate (Adam-PFN on real curves, FT-PFN on the synthetic prior).
+    TrainPfn(commands::train_pfn::TrainArgs),
+    /// Freeze-thaw HPO of a tabular task: ifBO with a PFN, a baseline model or a bandit.
+    Ifbo(commands::ifbo::IfboArgs),
+    /// The learning-curve extrapolation table: LL and MSE of final values, beside the paper.
+    EvalLc(commands::eval_lc::EvalLcArgs),
+    /// The HPO benchmark: methods × tasks × seeds, regret and rank over epochs.
+    BenchHpo(commands::bench_hpo::BenchHpoArgs),
     /// Load a trained PFN, show it partial curves of a task and predict their final values.
     ///
-    /// Draws --context observed points (partial curves, prefixes of some configurations)
-    /// from the task, asks the model for the final-epoch distribution of every other
-    /// configuration, and prints the mean log-likelihood (density) and MSE of the true
-    /// final values, then the configurations with the best predicted final value.
+    /// Draws --context observed points (partial curves, prefixes of some configurations,
+    /// exactly as eval-lc draws them) from the task, asks the model for the final-epoch
+    /// distribution of every configuration, and prints the mean log-likelihood (density)
+    /// and MSE of the true final values, then the configurations with the best predicted
+    /// final value.
     #[command(
-        after_help = "Examples:\n  thaw predict\n  thaw predict --checkpoint checkpoints/adam-pfn-small --task FixedTextRNNClassification_imdb_patch32_GRU --context 1000"
+        after_help = "Examples:\n  thaw predict\n  thaw predict --checkpoint ft-pfn --task FixedTextRNNClassification_imdb_patch32_GRU --context 1000"
     )]
     Predict(commands::predict::PredictArgs),
     /// Draw synthetic tasks from the FT-PFN prior: curves.parquet (thaw format), curves.csv, curves.svg.
@@ -61,12 +81,25 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = Cli::try_parse_from(args)?;
-    match cli.command {
+    match Cli::try_parse_from(args)?.command {
         Command::Data(cmd) => commands::data::run(cmd, out),
-        Command::Predict(args) => commands::predict::run(args, out),
-        Command::PriorSample(args) => commands::prior_sample::run(args, out),
+        Command::TrainPfn(a) => commands::train_pfn::run(a, out),
+        Command::Ifbo(a) => commands::ifbo::run(a, out),
+        Command::EvalLc(a) => commands::eval_lc::run(a, out),
+        Command::BenchHpo(a) => commands::bench_hpo::run(a, out),
+        Command::Predict(a) => commands::predict::run(a, out),
+        Command::PriorSample(a) => commands::prior_sample::run(a, out),
     }
+}
+
+/// Parses `args` as the standalone binary of one command (`ifbo …`, `train-pfn …`) and
+/// runs it with `command`.
+pub fn run_standalone<A: Parser>(
+    args: Vec<std::ffi::OsString>,
+    out: &mut dyn Write,
+    command: fn(A, &mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    command(A::try_parse_from(args)?, out)
 }
 
 /// A binary's entry point: parses the arguments it is given and writes its report.

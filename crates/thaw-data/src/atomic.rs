@@ -1,13 +1,15 @@
-//! Atomic file writes: write to a temporary file beside the target, then rename,
-//! so that a failure never leaves a half-written file under the final name.
+//! Atomic file writes, the one writer of every output: write a temporary file beside
+//! the target (`tempfile`), fsync it, rename it over the target, fsync the folder — so a
+//! failure or a kill never leaves a half-written file under the final name, and a
+//! finished write survives a crash.
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::{DataError, Result};
 
-/// Creates `path` atomically from what `write` puts into the writer it is given.
+/// Creates `path` atomically from what `write` puts into the file it is given.
 ///
 /// Parent directories are created. On error the temporary file is removed and any
 /// existing file at `path` is left untouched.
@@ -15,21 +17,16 @@ pub fn write_atomically<F>(path: &Path, write: F) -> Result<()>
 where
     F: FnOnce(&mut fs::File) -> Result<()>,
 {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent).map_err(|e| DataError::io(parent, e))?;
-    }
-    let tmp = temp_path(path);
-    let result = (|| {
-        let mut file = fs::File::create(&tmp).map_err(|e| DataError::io(&tmp, e))?;
-        write(&mut file)?;
-        file.flush().map_err(|e| DataError::io(&tmp, e))?;
-        file.sync_all().map_err(|e| DataError::io(&tmp, e))?;
-        fs::rename(&tmp, path).map_err(|e| DataError::io(path, e))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    let dir = parent_of(path)?;
+    let mut tmp = temp_in(&dir, path)?;
+    write(tmp.as_file_mut())?;
+    let file = tmp.as_file_mut();
+    file.flush().map_err(|e| DataError::io(path, e))?;
+    file.sync_all().map_err(|e| DataError::io(path, e))?;
+    tmp.persist(path)
+        .map_err(|e| DataError::io(path, e.error))?;
+    sync_dir(&dir);
+    Ok(())
 }
 
 /// Writes `bytes` to `path` atomically (see [`write_atomically`]).
@@ -39,8 +36,78 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
-fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".{}.tmp", std::process::id()));
-    path.with_file_name(name)
+/// Creates `path` atomically with a writer that needs a path of its own (a library
+/// that opens the file itself): `write` gets a temporary path beside `path`, which is
+/// then fsynced and renamed over it. On error the temporary file is removed.
+pub fn write_via_path<F, E>(path: &Path, write: F) -> std::result::Result<(), E>
+where
+    F: FnOnce(&Path) -> std::result::Result<(), E>,
+    E: From<DataError>,
+{
+    let dir = parent_of(path)?;
+    let tmp = temp_in(&dir, path)?.into_temp_path();
+    write(&tmp)?;
+    fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| DataError::io(path, e))?;
+    tmp.persist(path)
+        .map_err(|e| DataError::io(path, e.error))?;
+    sync_dir(&dir);
+    Ok(())
+}
+
+fn parent_of(path: &Path) -> Result<std::path::PathBuf> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).map_err(|e| DataError::io(&parent, e))?;
+    Ok(parent)
+}
+
+fn temp_in(dir: &Path, path: &Path) -> Result<tempfile::NamedTempFile> {
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(path.file_name().unwrap_or_default());
+    tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| DataError::io(dir, e))
+}
+
+/// Makes a rename in `dir` durable; best effort (not every file system allows it).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_whole_files_and_leaves_no_temporary_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/out.txt");
+        write_bytes(&p, b"one").unwrap();
+        write_bytes(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        let failed: Result<()> = write_atomically(&p, |f| {
+            f.write_all(b"half").unwrap();
+            Err(DataError::io(&p, std::io::Error::other("boom")))
+        });
+        assert!(failed.is_err());
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        write_via_path::<_, DataError>(&dir.path().join("x.bin"), |tmp| {
+            fs::write(tmp, b"via").map_err(|e| DataError::io(tmp, e))
+        })
+        .unwrap();
+        let names: Vec<_> = fs::read_dir(dir.path().join("sub"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["out.txt"]);
+        assert_eq!(fs::read(dir.path().join("x.bin")).unwrap(), b"via");
+    }
 }

@@ -10,9 +10,12 @@
 //! - [`augment`]: CDF-augment and Mixup, pure functions with an explicit RNG;
 //! - [`beta_cdf`]: the regularised incomplete beta function, exact and tabulated.
 
+#![warn(missing_docs)]
+
 pub mod atomic;
 pub mod augment;
 pub mod beta_cdf;
+pub mod csv_table;
 pub mod error;
 pub mod import;
 pub mod normalise;
@@ -26,6 +29,7 @@ use std::path::Path;
 
 pub use augment::{BetaForm, CdfAugment, MixupConfig, MixupPlan, cdf_augment, mixup};
 pub use beta_cdf::{BetaCdf, beta_cdf};
+pub use csv_table::CsvTable;
 pub use error::{DataError, Result};
 pub use import::{Benchmark, import_dir};
 pub use raw::{RawBenchmark, RawTask};

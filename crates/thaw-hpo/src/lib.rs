@@ -2,30 +2,37 @@
 //!
 //! - [`History`]: candidate configurations and the observed prefix of each curve.
 //! - [`CurveModel`]: fit on a history, predict a [`Predictive`] at (config, epoch).
-//!   Implementations in [`models`]: PFN (any checkpoint), DPL, DyHPO, GP freeze-thaw,
-//!   uniform.
-//! - [`gp`]: the exact-GP algebra (faer) the GP models share.
-//! - Freeze-thaw optimisation (issue #6, in progress): [`Objective`] / [`TabularObjective`],
-//!   [`Optimizer`] / [`Action`], the budget-exact loop [`study::run`], MFPI-random
-//!   ([`mfpi`]) and successive-halving arithmetic ([`schedule`]).
+//!   Implementations in [`models`], one file each: PFN (any checkpoint), DPL, DyHPO, GP
+//!   freeze-thaw, uniform; the exact-GP algebra and kernels they share in
+//!   [`models::gp`].
+//! - [`Objective`] / [`TabularObjective`], [`Optimizer`] / [`Action`] and the
+//!   budget-exact loop [`study::run`]; the optimisers in [`optimizers`] (model-based with
+//!   MFPI-random or EI, HyperBand, ASHA, SHA, random search), with the acquisition
+//!   ([`optimizers::mfpi`]) and rung arithmetic ([`optimizers::schedule`]) beside them.
+//! - [`MethodSpec`]: a curve model + optimiser + settings as one serialisable value,
+//!   built the same way by `ifbo`, `bench-hpo` and `thaw tune`.
+//!
+//! A new curve model is a file in `models/` implementing [`CurveModel`]; a new optimiser
+//! a file in `optimizers/` implementing [`Optimizer`]; either becomes usable from the
+//! command line by a [`MethodSpec`] variant.
+
+#![warn(missing_docs)]
 
 pub mod curve_model;
 pub mod error;
-pub mod gp;
 pub mod history;
-pub mod kernels;
-pub mod mfpi;
+pub mod method;
 pub mod models;
 pub mod objective;
 pub mod optimizer;
 pub mod optimizers;
 pub mod predictive;
-pub mod schedule;
 pub mod study;
 
 pub use curve_model::CurveModel;
 pub use error::{HpoError, Result};
 pub use history::{At, History};
+pub use method::MethodSpec;
 pub use objective::{Objective, TabularObjective};
 pub use optimizer::{Action, Optimizer};
 pub use predictive::Predictive;

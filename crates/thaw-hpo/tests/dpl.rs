@@ -31,10 +31,13 @@ fn recovers_power_laws_and_extrapolates_short_prefixes() {
         let prefix: Vec<f32> = (1..=len).map(|e| y(x, e) as f32).collect();
         h.observe_prefix(c, &prefix).unwrap();
     }
-    let mut model = Dpl::new(DplSettings {
-        first_epochs: 150,
-        ..Default::default()
-    });
+    let mut model = Dpl::new(
+        DplSettings {
+            first_epochs: 150,
+            ..Default::default()
+        },
+        &burn::tensor::Device::flex(),
+    );
     let start = Instant::now();
     model.fit(&h).unwrap();
     eprintln!(

@@ -41,10 +41,13 @@ fn approaches_the_oracle_posterior_on_its_own_model_class() {
     let truth: Vec<f64> = (0..configs.len())
         .map(|c| y[c * EPOCHS + EPOCHS - 1])
         .collect();
-    let mut model = Dyhpo::new(DyhpoSettings {
-        first_steps: 300,
-        ..Default::default()
-    });
+    let mut model = Dyhpo::new(
+        DyhpoSettings {
+            first_steps: 300,
+            ..Default::default()
+        },
+        &burn::tensor::Device::flex(),
+    );
     let start = Instant::now();
     model.fit(&h).unwrap();
     eprintln!(

@@ -49,10 +49,13 @@ fn recovers_noise_and_predicts_asymptotes_of_curves_drawn_from_its_prior() {
         let prefix: Vec<f32> = (0..len).map(|e| y[c * EPOCHS + e] as f32).collect();
         h.observe_prefix(c, &prefix).unwrap();
     }
-    let mut model = GpFreezeThaw::new(GpFtSettings {
-        first_steps: 150,
-        ..Default::default()
-    });
+    let mut model = GpFreezeThaw::new(
+        GpFtSettings {
+            first_steps: 150,
+            ..Default::default()
+        },
+        &burn::tensor::Device::flex(),
+    );
     model.fit(&h).unwrap();
     let (m, a_x, _, a_t, _, _, s2) = model.hyperparameters().unwrap();
     let within = |got: f64, want: f64, factor: f64| got > want / factor && got < want * factor;

@@ -4,20 +4,36 @@ use burn::tensor::Device;
 
 use crate::error::{PfnError, Result};
 
-/// Device names accepted by [`select`].
-pub const DEVICES: [&str; 3] = ["cpu", "wgpu", "cuda"];
+/// A device by kind: what `--device` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum DeviceKind {
+    /// burn's flex CPU backend (always built).
+    #[default]
+    Cpu,
+    /// wgpu (binaries built with `--features wgpu`).
+    Wgpu,
+    /// CUDA (binaries built with `--features cuda`).
+    Cuda,
+}
 
-/// The device called `name`: `cpu` (burn's flex backend, always built), `wgpu`
-/// (build with `--features wgpu`) or `cuda` (`--features cuda`).
-pub fn select(name: &str) -> Result<Device> {
-    match name {
-        "cpu" => Ok(Device::flex()),
-        "wgpu" => wgpu(),
-        "cuda" => cuda(),
-        other => Err(PfnError::Device(format!(
-            "{other:?} is unknown; choose one of {}",
-            DEVICES.join(", ")
-        ))),
+impl DeviceKind {
+    /// Its lower-case name, as recorded in checkpoints.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Cpu => "cpu",
+            Self::Wgpu => "wgpu",
+            Self::Cuda => "cuda",
+        }
+    }
+}
+
+/// The device of `kind`, or an error saying why it is not available in this build.
+pub fn select(kind: DeviceKind) -> Result<Device> {
+    match kind {
+        DeviceKind::Cpu => Ok(Device::flex()),
+        DeviceKind::Wgpu => wgpu(),
+        DeviceKind::Cuda => cuda(),
     }
 }
 

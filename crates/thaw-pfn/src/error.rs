@@ -38,6 +38,16 @@ pub enum PfnError {
     /// Data loading failed.
     #[error(transparent)]
     Data(#[from] thaw_data::DataError),
+    /// A checkpoint would be used on a task it was trained on (the leave-tasks-out rule).
+    #[error(
+        "checkpoint {checkpoint} was trained on task {task}: not a held-out evaluation (pass --allow-train-tasks to do it anyway; the outputs then say so)"
+    )]
+    TrainedOnTask {
+        /// The checkpoint directory.
+        checkpoint: PathBuf,
+        /// The task.
+        task: String,
+    },
     /// The backend is not compiled in or failed to start.
     #[error("device {0}")]
     Device(String),

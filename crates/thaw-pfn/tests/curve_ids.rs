@@ -13,7 +13,7 @@ use rand::rngs::StdRng;
 use rand::seq::index;
 use rand::{RngExt, SeedableRng};
 use thaw_pfn::PfnConfig;
-use thaw_pfn::model::pfn::bar_cross_entropy;
+use thaw_pfn::bar::loss::bar_cross_entropy;
 use thaw_pfn::model::{Pfn, PfnInput};
 use thaw_pfn::train::parallel::loss_and_grads;
 use thaw_pfn::train::validation::ValSet;

@@ -34,7 +34,8 @@ fn train(
         config,
         prior: &common::ToyPrior,
         val_prior: Some(&common::ToyPrior),
-        data: serde_json::json!({"prior": "toy"}),
+        // A toy prior stands in for the synthetic one; the record says "ftpfn".
+        data: thaw_pfn::checkpoint::TrainingData::ftpfn(),
         out: dir.to_path_buf(),
         resume,
         device: Device::flex(),

@@ -5,6 +5,8 @@
 //! per batch. [`TaskSetPrior`] builds sequences from real learning curves
 //! (with CDF-augment or Mixup); [`FtPfnPrior`] draws synthetic tasks (the ifBO prior).
 
+#![warn(missing_docs)]
+
 pub mod assemble;
 pub mod batch;
 pub mod error;

@@ -7,6 +7,7 @@ use std::fmt::Write;
 use super::metrics::{RunCurve, mean_by_method, normalised_regret, ranks};
 use super::runner::RunRecord;
 use crate::paper::paper_hpo;
+use thaw_data::CsvTable;
 
 /// Mean regret and rank of every method at epochs 1 ..= budget.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,56 +62,63 @@ pub fn table_epochs(budget: usize) -> Vec<usize> {
 }
 
 /// `method,epoch,regret,rank` for every method and epoch.
-pub fn curves_csv(s: &HpoSummary) -> String {
-    let mut out = String::from("method,epoch,regret,rank\n");
+pub fn curves_csv(s: &HpoSummary) -> CsvTable {
+    let mut out = CsvTable::new(["method", "epoch", "regret", "rank"]);
     for (m, name) in s.methods.iter().enumerate() {
         for t in 0..s.budget {
-            let _ = writeln!(
-                out,
-                "{},{},{},{}",
-                csv_field(name),
-                t + 1,
-                s.regret[m][t],
-                s.rank[m][t]
-            );
+            out.row([
+                name.clone(),
+                (t + 1).to_string(),
+                s.regret[m][t].to_string(),
+                s.rank[m][t].to_string(),
+            ]);
         }
     }
     out
 }
 
 /// One row per run: final regret and rank, overhead and wall time.
-pub fn runs_csv(records: &[RunRecord], s: &HpoSummary) -> String {
-    let mut out = String::from(
-        "method,task,seed,budget,final_incumbent,regret,rank,configs_started,decision_ms_mean,decision_ms_max,wall_s,trained_on_task\n",
-    );
+pub fn runs_csv(records: &[RunRecord], s: &HpoSummary) -> CsvTable {
+    let mut out = CsvTable::new([
+        "method",
+        "task",
+        "seed",
+        "budget",
+        "final_incumbent",
+        "regret",
+        "rank",
+        "configs_started",
+        "decision_ms_mean",
+        "decision_ms_max",
+        "wall_s",
+        "trained_on_task",
+    ]);
+    let last = s.budget.saturating_sub(1);
     for (i, r) in records.iter().enumerate() {
-        let last = s.budget.saturating_sub(1);
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{}",
-            csv_field(&r.method),
-            csv_field(&r.task),
-            r.seed,
-            r.budget,
-            r.incumbent.last().copied().unwrap_or(f64::NAN),
-            s.run_regret[i].get(last).copied().unwrap_or(f64::NAN),
-            s.run_rank[i].get(last).copied().unwrap_or(f64::NAN),
-            r.configs_started,
-            r.decision_s_mean * 1e3,
-            r.decision_s_max * 1e3,
-            r.wall_s,
-            r.trained_on_task
-        );
+        out.row([
+            r.method.clone(),
+            r.task.clone(),
+            r.seed.to_string(),
+            r.budget.to_string(),
+            r.incumbent.last().copied().unwrap_or(f64::NAN).to_string(),
+            s.run_regret[i]
+                .get(last)
+                .copied()
+                .unwrap_or(f64::NAN)
+                .to_string(),
+            s.run_rank[i]
+                .get(last)
+                .copied()
+                .unwrap_or(f64::NAN)
+                .to_string(),
+            r.configs_started.to_string(),
+            format!("{:.3}", r.decision_s_mean * 1e3),
+            format!("{:.3}", r.decision_s_max * 1e3),
+            format!("{:.3}", r.wall_s),
+            r.trained_on_task.to_string(),
+        ]);
     }
     out
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// A regret in a readable width: three decimals down to 0.01, then scientific.
@@ -275,10 +283,10 @@ mod tests {
         let close = |x: f64, y: f64| (x - y).abs() < 1e-12;
         assert!(close(s.regret[0][1], 0.2 / 0.6) && close(s.regret[1][1], 0.0));
         assert_eq!(s.rank[0], vec![1.0, 2.0]);
-        let csv = curves_csv(&s);
+        let csv = curves_csv(&s).into_string();
         assert_eq!(csv.lines().count(), 1 + 2 * 2);
         assert!(csv.contains("DPL,2,0,1\n"), "{csv}");
-        let runs = runs_csv(&records, &s);
+        let runs = runs_csv(&records, &s).into_string();
         assert!(
             runs.lines()
                 .nth(2)

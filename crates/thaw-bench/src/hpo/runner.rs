@@ -7,13 +7,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use burn::tensor::Device;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use thaw_data::Task;
-use thaw_hpo::TabularObjective;
 use thaw_hpo::study::{self, Step};
+use thaw_hpo::{MethodSpec, TabularObjective};
+use thaw_pfn::checkpoint::read_config;
 
-use super::method::HpoMethod;
 use crate::error::{BenchError, Result};
 
 /// What to run.
@@ -29,6 +30,8 @@ pub struct HpoSettings {
     pub allow_train_tasks: bool,
     /// Directory of the per-run files (`<dir>/<method>/<task>/seed-<s>.json`).
     pub dir: PathBuf,
+    /// Device of the curve models.
+    pub device: Device,
 }
 
 /// One finished run, as stored on disk.
@@ -36,7 +39,8 @@ pub struct HpoSettings {
 pub struct RunRecord {
     /// Method name.
     pub method: String,
-    /// The method's full settings (`Debug` form), to refuse resuming with other ones.
+    /// The method's full settings ([`MethodSpec::key`]), to refuse resuming with other
+    /// ones.
     pub spec: String,
     /// Task name.
     pub task: String,
@@ -68,7 +72,7 @@ pub struct HpoOutcome {
 }
 
 /// Where the run of `method` on `task` with `seed` is stored under `dir`.
-pub fn run_path(dir: &Path, method: &HpoMethod, task: &str, seed: u64) -> PathBuf {
+pub fn run_path(dir: &Path, method: &MethodSpec, task: &str, seed: u64) -> PathBuf {
     dir.join(method.slug())
         .join(file_safe(task))
         .join(format!("seed-{seed}.json"))
@@ -91,28 +95,11 @@ fn file_safe(name: &str) -> String {
 /// is checked for every ifBO method and task before anything runs.
 pub fn run_all(
     tasks: &[Task],
-    methods: &[HpoMethod],
+    methods: &[MethodSpec],
     settings: &HpoSettings,
     on_epochs: &(dyn Fn(u64) + Sync),
 ) -> Result<HpoOutcome> {
-    let mut seen = vec![vec![false; tasks.len()]; methods.len()];
-    for (m, method) in methods.iter().enumerate() {
-        let trained = method.training_tasks()?;
-        for (t, task) in tasks.iter().enumerate() {
-            if trained.contains(&task.name) {
-                if !settings.allow_train_tasks {
-                    return Err(BenchError::TrainedOnTask {
-                        method: method.name(),
-                        checkpoint: method
-                            .checkpoint()
-                            .map_or(String::new(), |p| p.display().to_string()),
-                        task: task.name.clone(),
-                    });
-                }
-                seen[m][t] = true;
-            }
-        }
-    }
+    let seen = held_out_checks(tasks, methods, settings.allow_train_tasks)?;
     let mut jobs = Vec::new();
     for m in 0..methods.len() {
         for t in 0..tasks.len() {
@@ -139,7 +126,14 @@ pub fn run_all(
                     on_epochs(r.incumbent.len() as u64);
                     return Ok((r, true));
                 }
-                let r = run_one(&methods[m], &tasks[t], s, settings.budget, on_epochs)?;
+                let r = run_one(
+                    &methods[m],
+                    &tasks[t],
+                    s,
+                    settings.budget,
+                    &settings.device,
+                    on_epochs,
+                )?;
                 let r = RunRecord {
                     trained_on_task: seen[m][t],
                     ..r
@@ -162,21 +156,40 @@ pub fn run_all(
     })
 }
 
+/// For every (method, task): whether the method's checkpoint trained on the task; an
+/// error if it did and `allow` is off.
+fn held_out_checks(tasks: &[Task], methods: &[MethodSpec], allow: bool) -> Result<Vec<Vec<bool>>> {
+    let mut seen = vec![vec![false; tasks.len()]; methods.len()];
+    for (m, method) in methods.iter().enumerate() {
+        let Some(dir) = method.checkpoint() else {
+            continue;
+        };
+        let config = read_config(dir)?;
+        for (t, task) in tasks.iter().enumerate() {
+            seen[m][t] = config
+                .check_held_out(dir, &task.name, allow)
+                .map_err(|e| BenchError::in_method(method.name(), e))?;
+        }
+    }
+    Ok(seen)
+}
+
 /// One run of `method` on `task` with `seed`.
 pub fn run_one(
-    method: &HpoMethod,
+    method: &MethodSpec,
     task: &Task,
     seed: u64,
     budget: usize,
+    device: &Device,
     on_epochs: &(dyn Fn(u64) + Sync),
 ) -> Result<RunRecord> {
-    let failed = |source| BenchError::Run {
+    let failed = |source: thaw_hpo::HpoError| BenchError::Run {
         method: method.name(),
         task: task.name.clone(),
         seed,
-        source,
+        source: Box::new(source),
     };
-    let mut optimizer = method.build(seed)?;
+    let mut optimizer = method.build(seed, device).map_err(failed)?;
     let mut objective = TabularObjective::new(task.curves.clone()).map_err(failed)?;
     let started = Instant::now();
     let mut on_step = |_: &Step, _: &thaw_hpo::History| on_epochs(1);
@@ -185,7 +198,7 @@ pub fn run_one(
     let n = t.decision_s.len().max(1) as f64;
     Ok(RunRecord {
         method: method.name(),
-        spec: format!("{method:?}"),
+        spec: method.key(),
         task: task.name.clone(),
         seed,
         budget,
@@ -205,7 +218,7 @@ pub fn run_one(
 /// run with other settings is an error, so that results are never mixed.
 fn read_finished(
     path: &Path,
-    method: &HpoMethod,
+    method: &MethodSpec,
     task: &str,
     seed: u64,
     settings: &HpoSettings,
@@ -216,7 +229,7 @@ fn read_finished(
     let Ok(r) = serde_json::from_str::<RunRecord>(&text) else {
         return Ok(None);
     };
-    let spec = format!("{method:?}");
+    let spec = method.key();
     if r.spec != spec || r.budget != settings.budget || r.task != task || r.seed != seed {
         return Err(BenchError::InvalidArgument(format!(
             "{} holds a run with other settings (budget {}, {}); use another output directory",

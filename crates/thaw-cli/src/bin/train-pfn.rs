@@ -2,6 +2,6 @@
 
 fn main() {
     std::process::exit(thaw_cli::main_for(|args, out| {
-        thaw_cli::commands::train_pfn::run(args, out)
+        thaw_cli::run_standalone(args, out, thaw_cli::commands::train_pfn::run)
     }));
 }

@@ -2,18 +2,20 @@
 //! regret and average rank over epochs as CSV, Markdown and SVG.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use indicatif::{ProgressBar, ProgressStyle};
 use thaw_bench::hpo::report::{curves_csv, markdown, runs_csv};
-use thaw_bench::hpo::{HpoMethod, HpoSettings, METHOD_NAMES, run_all, summarise};
-use thaw_data::atomic::write_bytes;
-use thaw_data::load_tasks;
+use thaw_bench::hpo::{HpoOutcome, HpoSettings, HpoSummary, run_all, summarise};
+use thaw_data::{Task, load_tasks};
+use thaw_hpo::method::{METHOD_NAMES, MethodSpec};
+use thaw_pfn::checkpoint::read_config;
 
 use super::task_select;
+use crate::args::{AllowTrainTasksArg, CheckpointsArg, DeviceArg, QuietArg, RefitArg};
 use crate::plot::{Series, YAxis, line_chart};
+use crate::progress;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -27,8 +29,9 @@ Examples:
 
 Runs are stored one file each under <out>/runs/<method>/<task>/seed-<s>.json as they
 finish; running the same command again skips them (an interrupted benchmark resumes),
-and a stored run with other settings is refused rather than mixed in. A run with seed s
-is exactly `ifbo --seed s` with the same method, task and budget.
+and a stored run with other settings (its method spec, budget, task or seed) is refused
+rather than mixed in. A run with seed s is exactly `ifbo --seed s` with the same method,
+task and budget. `thaw bench-hpo` is the same command.
 
 Outputs: <out>/summary.md (regret and rank at 100/250/500/1000 epochs beside the
 paper's values at 1000), <out>/curves.csv (mean regret and rank of every method at every
@@ -61,85 +64,28 @@ pub struct BenchHpoArgs {
     /// Runs at once (default: every core).
     #[arg(long)]
     threads: Option<usize>,
-    /// Directory of the shipped checkpoints that adam-pfn and ft-pfn name.
-    #[arg(long, default_value = "checkpoints")]
-    checkpoints: PathBuf,
-    /// Run ifBO on tasks its checkpoint was trained on (marked † in the table).
-    #[arg(long)]
-    allow_train_tasks: bool,
-    /// DPL, DyHPO and GP-FT retrain once the observed points have grown by this fraction
-    /// since their last fit; 0 retrains at every step as in the papers (much slower).
-    #[arg(long, default_value_t = thaw_bench::hpo::DEFAULT_REFIT_GROWTH)]
-    refit_growth: f64,
+    #[command(flatten)]
+    checkpoints: CheckpointsArg,
+    #[command(flatten)]
+    allow: AllowTrainTasksArg,
+    #[command(flatten)]
+    refit: RefitArg,
+    #[command(flatten)]
+    device: DeviceArg,
     /// Output directory.
     #[arg(long, default_value = "runs/bench-hpo")]
     out: PathBuf,
-    /// No progress bar.
-    #[arg(short, long)]
-    quiet: bool,
+    #[command(flatten)]
+    quiet: QuietArg,
 }
 
-/// Runs `bench-hpo` with `args` (the first is the program name).
-pub fn run<I, T>(args: I, out: &mut dyn Write) -> anyhow::Result<()>
-where
-    I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
-{
-    let a = BenchHpoArgs::try_parse_from(args)?;
+/// Runs `bench-hpo`.
+pub fn run(a: BenchHpoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if a.budget == 0 || a.seeds == 0 {
         bail!("--budget and --seeds must be at least 1");
     }
-    if !(a.refit_growth >= 0.0 && a.refit_growth.is_finite()) {
-        bail!("--refit-growth must be a finite number ≥ 0");
-    }
-    let mut methods = Vec::new();
-    for name in a
-        .methods
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let m = HpoMethod::parse(name, &a.checkpoints)?.with_refit_growth(a.refit_growth);
-        if !methods.contains(&m) {
-            methods.push(m);
-        }
-    }
-    if methods.is_empty() {
-        bail!("--methods is empty");
-    }
-    let mut trained_on = Vec::new();
-    for m in &methods {
-        if let Some(dir) = m.checkpoint() {
-            trained_on.extend(
-                m.training_tasks()
-                    .with_context(|| format!("checkpoint {}", dir.display()))?,
-            );
-        }
-    }
-    let all = load_tasks(&a.benchmark, None)
-        .with_context(|| format!("loading {}", a.benchmark.display()))?;
-    let names: Vec<String> = all.iter().map(|t| t.name.clone()).collect();
-    let chosen = match &a.tasks {
-        Some(spec) => task_select::select(spec, &names)?,
-        None => {
-            let held_out: Vec<String> = names
-                .iter()
-                .filter(|n| !trained_on.contains(n))
-                .cloned()
-                .collect();
-            if held_out.is_empty() {
-                bail!(
-                    "every task of {} was used to train a chosen checkpoint; name tasks with --tasks (and --allow-train-tasks)",
-                    a.benchmark.display()
-                );
-            }
-            held_out
-        }
-    };
-    let tasks: Vec<_> = all
-        .into_iter()
-        .filter(|t| chosen.contains(&t.name))
-        .collect();
+    let methods = method_specs(&a)?;
+    let tasks = chosen_tasks(&a, &methods)?;
     let threads = a.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
@@ -147,8 +93,9 @@ where
         budget: a.budget,
         seeds: (0..a.seeds).collect(),
         threads,
-        allow_train_tasks: a.allow_train_tasks,
+        allow_train_tasks: a.allow.allow_train_tasks,
         dir: a.out.join("runs"),
+        device: a.device.select()?,
     };
     let n_runs = methods.len() * tasks.len() * settings.seeds.len();
     writeln!(
@@ -160,29 +107,93 @@ where
         a.budget,
         a.out.display()
     )?;
-    let bar = if a.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new((n_runs * a.budget) as u64)
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {percent}% of {len} epochs, ETA {eta}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
+    let bar = progress::bar(
+        (n_runs * a.budget) as u64,
+        "epochs, ETA {eta}",
+        a.quiet.quiet,
     );
     let started = std::time::Instant::now();
     let outcome = run_all(&tasks, &methods, &settings, &|n| bar.inc(n))?;
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
-
     let summary = summarise(&outcome.records, a.budget);
-    let md = markdown(&outcome.records, &summary);
-    let save = |name: &str, text: &str| write_bytes(&a.out.join(name), text.as_bytes());
-    save("summary.md", &md)?;
-    save("curves.csv", &curves_csv(&summary))?;
-    save("runs.csv", &runs_csv(&outcome.records, &summary))?;
+    let md = write_outputs(&a.out, &outcome, &summary, a.budget)?;
+    writeln!(out, "{md}")?;
+    let cpu: f64 = outcome.records.iter().map(|r| r.wall_s).sum();
+    writeln!(
+        out,
+        "{} runs ({} read back from {}), {wall:.0} s wall, {cpu:.0} s summed over runs; summary.md, curves.csv, runs.csv, regret.svg, rank.svg in {}",
+        outcome.records.len(),
+        outcome.resumed,
+        settings.dir.display(),
+        a.out.display()
+    )?;
+    Ok(())
+}
+
+fn method_specs(a: &BenchHpoArgs) -> anyhow::Result<Vec<MethodSpec>> {
+    let growth = a.refit.growth()?;
+    let mut methods = Vec::new();
+    for name in a
+        .methods
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let m = MethodSpec::named(name, &a.checkpoints.checkpoints)?.with_refit_growth(growth);
+        if !methods.contains(&m) {
+            methods.push(m);
+        }
+    }
+    if methods.is_empty() {
+        bail!("--methods is empty");
+    }
+    Ok(methods)
+}
+
+/// `--tasks`, or every task none of the methods' checkpoints trained on.
+fn chosen_tasks(a: &BenchHpoArgs, methods: &[MethodSpec]) -> anyhow::Result<Vec<Task>> {
+    let mut configs = Vec::new();
+    for dir in methods.iter().filter_map(MethodSpec::checkpoint) {
+        configs.push(read_config(dir).with_context(|| format!("checkpoint {}", dir.display()))?);
+    }
+    let all = load_tasks(&a.benchmark, None)
+        .with_context(|| format!("loading {}", a.benchmark.display()))?;
+    let names: Vec<String> = all.iter().map(|t| t.name.clone()).collect();
+    let chosen = match &a.tasks {
+        Some(spec) => task_select::select(spec, &names)?,
+        None => {
+            let held_out: Vec<String> = names
+                .iter()
+                .filter(|n| !configs.iter().any(|c| c.trained_on(n)))
+                .cloned()
+                .collect();
+            if held_out.is_empty() {
+                bail!(
+                    "every task of {} was used to train a chosen checkpoint; name tasks with --tasks (and --allow-train-tasks)",
+                    a.benchmark.display()
+                );
+            }
+            held_out
+        }
+    };
+    Ok(all
+        .into_iter()
+        .filter(|t| chosen.contains(&t.name))
+        .collect())
+}
+
+/// summary.md, curves.csv, runs.csv and the two plots; returns the Markdown.
+fn write_outputs(
+    dir: &Path,
+    outcome: &HpoOutcome,
+    summary: &HpoSummary,
+    budget: usize,
+) -> anyhow::Result<String> {
+    let md = markdown(&outcome.records, summary);
+    thaw_data::atomic::write_bytes(&dir.join("summary.md"), md.as_bytes())?;
+    curves_csv(summary).write(&dir.join("curves.csv"))?;
+    runs_csv(&outcome.records, summary).write(&dir.join("runs.csv"))?;
     let series = |curves: &[Vec<f64>]| -> Vec<Series> {
         summary
             .methods
@@ -198,9 +209,9 @@ where
             })
             .collect()
     };
-    let x_max = a.budget as f64;
+    let x_max = budget as f64;
     line_chart(
-        &a.out.join("regret.svg"),
+        &dir.join("regret.svg"),
         "Mean normalised regret (log axis; 0 drawn at 1e-4)",
         ("epochs spent", "normalised regret"),
         x_max,
@@ -211,7 +222,7 @@ where
         &series(&summary.regret),
     )?;
     line_chart(
-        &a.out.join("rank.svg"),
+        &dir.join("rank.svg"),
         "Average rank (1 = best)",
         ("epochs spent", "rank"),
         x_max,
@@ -221,15 +232,5 @@ where
         },
         &series(&summary.rank),
     )?;
-    writeln!(out, "{md}")?;
-    let cpu: f64 = outcome.records.iter().map(|r| r.wall_s).sum();
-    writeln!(
-        out,
-        "{} runs ({} read back from {}), {wall:.0} s wall, {cpu:.0} s summed over runs; summary.md, curves.csv, runs.csv, regret.svg, rank.svg in {}",
-        outcome.records.len(),
-        outcome.resumed,
-        settings.dir.display(),
-        a.out.display()
-    )?;
-    Ok(())
+    Ok(md)
 }

@@ -5,15 +5,16 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use clap::Parser;
-use indicatif::{ProgressBar, ProgressStyle};
-use thaw_bench::{LcSettings, Method, lc, report};
-use thaw_data::atomic::write_bytes;
-use thaw_data::load_tasks;
+use clap::{Parser, ValueEnum};
+use thaw_bench::{LcRecord, LcSettings, Method, lc, report};
+use thaw_data::{Task, load_tasks};
 use thaw_hpo::models::{DplSettings, DyhpoSettings, GpFtSettings};
-use thaw_pfn::checkpoint::read_config;
+use thaw_pfn::checkpoint::{AugmentKind, read_config, shipped};
 
-use super::{task_select, train_pfn};
+use super::task_select;
+use super::train_fold::{FoldPlan, train_folds};
+use crate::args::{AllowTrainTasksArg, DeviceArg, ModelPreset, QuietArg};
+use crate::progress;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -37,7 +38,7 @@ true final values (a uniform density scores 0; the paper's uniform row, -6.908, 
 per-bin log-mass), MSE that of the predictive means, time the seconds of fit + predict.
 Cells are medians over tasks of means over draws. A PFN checkpoint is never scored on a
 task its config.json lists as a training task unless --allow-train-tasks is given (the
-table then marks the row with †).";
+table then marks the row with †). `thaw eval-lc` is the same command.";
 
 /// Score curve models on the learning-curve extrapolation benchmark and write the table.
 ///
@@ -48,7 +49,7 @@ table then marks the row with †).";
 pub struct EvalLcArgs {
     /// Parquet file of tasks (from `thaw data import`).
     #[arg(long, default_value = "data/parquet/taskset.parquet")]
-    data: PathBuf,
+    pub(super) data: PathBuf,
     /// Tasks to score: `all`, `all-but:NAME,…` or `NAME,…` (prefixes allowed).
     #[arg(long, default_value = "all")]
     tasks: String,
@@ -58,41 +59,57 @@ pub struct EvalLcArgs {
     /// Draws per task and context size.
     #[arg(long, default_value_t = 2)]
     draws: usize,
-    /// Seed of every draw and of the neural baselines.
+    /// Seed of every draw, of the neural baselines and of the fold models.
     #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// PFN rows: NAME=DIR, repeatable; `none` for no checkpoint rows.
-    #[arg(long = "checkpoint", default_value = "FT-PFN=checkpoints/ft-pfn-small")]
+    pub(super) seed: u64,
+    /// PFN rows: NAME=DIR (or NAME=adam-pfn / NAME=ft-pfn), repeatable; `none` for no
+    /// checkpoint rows.
+    #[arg(long = "checkpoint", default_value = "FT-PFN=ft-pfn")]
     checkpoints: Vec<String>,
-    /// Score checkpoints on tasks they were trained on too (marked † in the table).
-    #[arg(long)]
-    allow_train_tasks: bool,
-    /// Baselines, comma-separated: dpl, dyhpo, gp-ft, uniform, or none.
-    #[arg(long, value_delimiter = ',', default_value = "dpl,dyhpo,gp-ft,uniform")]
-    baselines: Vec<String>,
+    /// Directory of the shipped checkpoints that adam-pfn and ft-pfn name.
+    #[arg(long = "checkpoints", default_value = "checkpoints")]
+    shipped_dir: PathBuf,
+    #[command(flatten)]
+    allow: AllowTrainTasksArg,
+    /// Baselines, comma-separated, or none.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "dpl,dyhpo,gp-ft,uniform"
+    )]
+    baselines: Vec<Baseline>,
     /// Adam-PFN rows by k-fold cross-validation over the scored tasks (task i is in fold
     /// i mod k; each fold's model trains on the other tasks). 0 = off.
     #[arg(long, default_value_t = 0)]
-    cross_validate: usize,
-    /// Augmentations of the cross-validated Adam-PFNs: cdf, mixup, none.
-    #[arg(long, value_delimiter = ',', default_value = "cdf,mixup,none")]
-    cv_augment: Vec<String>,
+    pub(super) cross_validate: usize,
+    /// Augmentations of the cross-validated Adam-PFNs.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "cdf,mixup,none"
+    )]
+    cv_augment: Vec<AugmentKind>,
     /// Architecture preset of the fold models.
-    #[arg(long, default_value = "small")]
-    cv_model: String,
+    #[arg(long, value_enum, default_value_t = ModelPreset::Small)]
+    pub(super) cv_model: ModelPreset,
     /// Training steps of each fold model.
     #[arg(long, default_value_t = 300)]
-    cv_steps: usize,
+    pub(super) cv_steps: usize,
     /// Tokens per training sequence of the fold models.
     #[arg(long, default_value_t = 400)]
-    cv_seq_len: usize,
+    pub(super) cv_seq_len: usize,
     /// Peak learning rate of the fold models.
     #[arg(long, default_value_t = 3e-4)]
-    cv_lr: f64,
+    pub(super) cv_lr: f64,
+    /// Threads that share each training batch of the fold models.
+    #[arg(long, default_value_t = 2)]
+    pub(super) cv_data_parallel: usize,
     /// Where fold models live: <dir>/<augment>-fold<i>. Finished ones with the same
     /// settings are reused, interrupted ones resumed.
     #[arg(long, default_value = "runs/eval-lc/cv")]
-    cv_dir: PathBuf,
+    pub(super) cv_dir: PathBuf,
     /// Draws evaluated at once (times are cleanest with 1).
     #[arg(long, default_value_t = 1)]
     threads: usize,
@@ -106,76 +123,51 @@ pub struct EvalLcArgs {
     /// First-fit steps of GP-FT's hyperparameters (Adam, lr 0.05).
     #[arg(long, default_value_t = 60)]
     gp_steps: usize,
+    #[command(flatten)]
+    pub(super) device: DeviceArg,
     /// Output directory.
     #[arg(long, default_value = "runs/eval-lc")]
     out: PathBuf,
-    /// No progress bar.
-    #[arg(short, long)]
-    quiet: bool,
+    #[command(flatten)]
+    pub(super) quiet: QuietArg,
 }
 
-/// Runs `eval-lc` with `args` (the first is the program name).
-pub fn run<I, T>(args: I, out: &mut dyn Write) -> anyhow::Result<()>
-where
-    I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
-{
-    let a = EvalLcArgs::try_parse_from(args)?;
-    let all = load_tasks(&a.data, None).with_context(|| format!("loading {}", a.data.display()))?;
-    let names: Vec<String> = all.iter().map(|t| t.name.clone()).collect();
-    let chosen = task_select::select(&a.tasks, &names)?;
-    let tasks: Vec<_> = all
-        .into_iter()
-        .filter(|t| chosen.contains(&t.name))
-        .collect();
-    if tasks.is_empty() {
-        bail!("no task selected");
-    }
+/// A baseline row of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Baseline {
+    /// Deep power laws (ensemble of 5).
+    Dpl,
+    /// Deep-kernel GP.
+    Dyhpo,
+    /// GP freeze-thaw.
+    GpFt,
+    /// The uniform density.
+    Uniform,
+    /// No baseline.
+    None,
+}
 
+/// Runs `eval-lc`.
+pub fn run(a: EvalLcArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let tasks = selected_tasks(&a)?;
+    let names: Vec<String> = tasks.iter().map(|t| t.name.clone()).collect();
     let mut methods = Vec::new();
     if a.cross_validate > 0 {
-        methods.extend(cross_validated(&a, &chosen, out)?);
+        let plan = FoldPlan::new(&a, &names)?;
+        methods.extend(train_folds(&plan, &a.cv_augment, out)?);
     }
-    for spec in a.checkpoints.iter().filter(|s| s.as_str() != "none") {
-        let (name, dir) = spec
-            .split_once('=')
-            .with_context(|| format!("--checkpoint {spec:?}: expected NAME=DIR"))?;
-        read_config(Path::new(dir)).with_context(|| format!("--checkpoint {name}"))?;
-        methods.push(Method::Pfn {
-            name: name.into(),
-            dir: dir.into(),
-        });
-    }
-    for b in a.baselines.iter().filter(|b| b.as_str() != "none") {
-        methods.push(match b.as_str() {
-            "dpl" => Method::Dpl(DplSettings {
-                first_epochs: a.dpl_epochs,
-                ..Default::default()
-            }),
-            "dyhpo" => Method::Dyhpo(DyhpoSettings {
-                first_steps: a.dyhpo_steps,
-                ..Default::default()
-            }),
-            "gp-ft" => Method::GpFt(GpFtSettings {
-                first_steps: a.gp_steps,
-                ..Default::default()
-            }),
-            "uniform" => Method::Uniform,
-            other => bail!(
-                "--baselines: unknown {other:?}; choose from dpl, dyhpo, gp-ft, uniform, none"
-            ),
-        });
-    }
+    methods.extend(checkpoint_rows(&a)?);
+    methods.extend(a.baselines.iter().filter_map(|b| baseline(&a, *b)));
     if methods.is_empty() {
         bail!("nothing to score: no checkpoint, no cross-validation, no baseline");
     }
-
     let settings = LcSettings {
         contexts: a.contexts.clone(),
         draws: a.draws.max(1),
         seed: a.seed,
-        allow_train_tasks: a.allow_train_tasks,
+        allow_train_tasks: a.allow.allow_train_tasks,
         threads: a.threads,
+        device: a.device.select()?,
     };
     let units = tasks.len() * settings.contexts.len() * settings.draws;
     writeln!(
@@ -186,196 +178,96 @@ where
         settings.contexts,
         settings.draws
     )?;
-    let bar = if a.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(units as u64)
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} draws ETA {eta}")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
+    let bar = progress::bar(units as u64, "draws ETA {eta}", a.quiet.quiet);
     let started = std::time::Instant::now();
     let records = lc::run(&tasks, &methods, &settings, &|| bar.inc(1))?;
     bar.finish_and_clear();
+    write_report(
+        &a.out,
+        &records,
+        tasks.len(),
+        started.elapsed().as_secs_f64(),
+        out,
+    )
+}
 
-    let mut table = report::markdown(&records);
+fn selected_tasks(a: &EvalLcArgs) -> anyhow::Result<Vec<Task>> {
+    let all = load_tasks(&a.data, None).with_context(|| format!("loading {}", a.data.display()))?;
+    let names: Vec<String> = all.iter().map(|t| t.name.clone()).collect();
+    let chosen = task_select::select(&a.tasks, &names)?;
+    let tasks: Vec<Task> = all
+        .into_iter()
+        .filter(|t| chosen.contains(&t.name))
+        .collect();
+    if tasks.is_empty() {
+        bail!("no task selected");
+    }
+    Ok(tasks)
+}
+
+/// The `--checkpoint NAME=DIR` rows (DIR may be a shipped name).
+fn checkpoint_rows(a: &EvalLcArgs) -> anyhow::Result<Vec<Method>> {
+    let mut rows = Vec::new();
+    for spec in a.checkpoints.iter().filter(|s| s.as_str() != "none") {
+        let (name, dir) = spec
+            .split_once('=')
+            .with_context(|| format!("--checkpoint {spec:?}: expected NAME=DIR"))?;
+        let dir = shipped::resolve(dir, &a.shipped_dir).map_or_else(|| PathBuf::from(dir), |r| r.1);
+        read_config(&dir).with_context(|| format!("--checkpoint {name}"))?;
+        rows.push(Method::Pfn {
+            name: name.into(),
+            dir,
+        });
+    }
+    Ok(rows)
+}
+
+fn baseline(a: &EvalLcArgs, b: Baseline) -> Option<Method> {
+    Some(match b {
+        Baseline::Dpl => Method::Dpl(DplSettings {
+            first_epochs: a.dpl_epochs,
+            ..Default::default()
+        }),
+        Baseline::Dyhpo => Method::Dyhpo(DyhpoSettings {
+            first_steps: a.dyhpo_steps,
+            ..Default::default()
+        }),
+        Baseline::GpFt => Method::GpFt(GpFtSettings {
+            first_steps: a.gp_steps,
+            ..Default::default()
+        }),
+        Baseline::Uniform => Method::Uniform,
+        Baseline::None => return None,
+    })
+}
+
+fn write_report(
+    dir: &Path,
+    records: &[LcRecord],
+    n_tasks: usize,
+    secs: f64,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut table = report::markdown(records);
     if records.iter().any(|r| r.method == "FT-PFN") {
         table.push('\n');
-        table.push_str(&report::time_ratios(&records, "FT-PFN"));
+        table.push_str(&report::time_ratios(records, "FT-PFN"));
     }
-    let csv_path = a.out.join("scores.csv");
-    let md_path = a.out.join("table.md");
-    let csv = report::csv(&records);
-    write_bytes(&csv_path, csv.as_bytes())?;
-    write_bytes(&md_path, table.as_bytes())?;
+    let csv_path = dir.join("scores.csv");
+    let md_path = dir.join("table.md");
+    report::csv(records).write(&csv_path)?;
+    thaw_data::atomic::write_bytes(&md_path, table.as_bytes())?;
     writeln!(
         out,
-        "\nLL (density) / MSE / seconds per draw, median over {} task(s):\n",
-        tasks.len()
+        "\nLL (density) / MSE / seconds per draw, median over {n_tasks} task(s):\n"
     )?;
     writeln!(out, "{table}")?;
     writeln!(
         out,
-        "{} scores in {}; table in {} ({:.0} s)",
+        "{} scores in {}; table in {} ({secs:.0} s)",
         records.len(),
         csv_path.display(),
         md_path.display(),
-        started.elapsed().as_secs_f64()
     )?;
     Ok(())
-}
-
-/// Row name of a cross-validated Adam-PFN.
-fn cv_name(augment: &str) -> String {
-    match augment {
-        "cdf" => "Adam-PFN (CDF)".into(),
-        "mixup" => "Adam-PFN (Mixup)".into(),
-        _ => "Adam-PFN (No aug.)".into(),
-    }
-}
-
-/// Trains (or reuses) the fold models and returns one method per augmentation.
-fn cross_validated(
-    a: &EvalLcArgs,
-    tasks: &[String],
-    out: &mut dyn Write,
-) -> anyhow::Result<Vec<Method>> {
-    let k = a.cross_validate;
-    if k < 2 || k > tasks.len() {
-        bail!(
-            "--cross-validate {k}: need 2 ..= {} folds (one per task at most)",
-            tasks.len()
-        );
-    }
-    let mut methods = Vec::new();
-    for aug in &a.cv_augment {
-        if !["cdf", "mixup", "none"].contains(&aug.as_str()) {
-            bail!("--cv-augment: unknown {aug:?}; choose from cdf, mixup, none");
-        }
-        let mut folds = Vec::new();
-        for fold in 0..k {
-            let held: Vec<String> = tasks
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| i % k == fold)
-                .map(|(_, t)| t.clone())
-                .collect();
-            let train: Vec<String> = tasks
-                .iter()
-                .filter(|t| !held.contains(t))
-                .cloned()
-                .collect();
-            let dir = a.cv_dir.join(format!("{aug}-fold{fold}"));
-            train_fold(a, aug, &train, &held, &dir, out)
-                .with_context(|| format!("fold model {}", dir.display()))?;
-            folds.push(dir);
-        }
-        methods.push(Method::CrossValidated {
-            name: cv_name(aug),
-            folds,
-        });
-    }
-    Ok(methods)
-}
-
-/// Trains one fold model unless a finished one with the same settings is in `dir`.
-fn train_fold(
-    a: &EvalLcArgs,
-    aug: &str,
-    train: &[String],
-    held: &[String],
-    dir: &Path,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    let mut resume = false;
-    if dir.join(thaw_pfn::checkpoint::CONFIG_FILE).exists() {
-        let c = read_config(dir)?;
-        let field = |v: &serde_json::Value, k: &str| v.get(k).cloned().unwrap_or_default();
-        let mut saved_train: Vec<String> =
-            serde_json::from_value(field(&c.data, "train_tasks")).unwrap_or_default();
-        let mut want_train = train.to_vec();
-        saved_train.sort();
-        want_train.sort();
-        let same = saved_train == want_train
-            && field(&c.data, "augment") == serde_json::json!(aug)
-            && field(&c.training, "steps") == serde_json::json!(a.cv_steps)
-            && field(&c.training, "seq_len") == serde_json::json!(a.cv_seq_len)
-            && field(&c.training, "seed") == serde_json::json!(a.seed)
-            && field(&c.training, "lr")
-                .as_f64()
-                .is_some_and(|lr| (lr - a.cv_lr).abs() < 1e-12)
-            && c.model == thaw_pfn::PfnConfig::preset(&a.cv_model).map_err(anyhow::Error::from)?;
-        if !same {
-            bail!(
-                "{} holds a model trained with other settings; remove it or pick another --cv-dir",
-                dir.display()
-            );
-        }
-        if c.step as usize >= a.cv_steps {
-            writeln!(
-                out,
-                "reusing {} ({} steps, validation NLL {:?})",
-                dir.display(),
-                c.step,
-                c.metrics.val_nll
-            )?;
-            return Ok(());
-        }
-        resume = true;
-    }
-    writeln!(
-        out,
-        "training {} on {} task(s), holding out {}",
-        dir.display(),
-        train.len(),
-        held.join(", ")
-    )?;
-    let mut argv: Vec<String> = vec![
-        "train-pfn".into(),
-        "--out".into(),
-        dir.display().to_string(),
-    ];
-    if resume {
-        argv.push("--resume".into());
-    } else {
-        let s = |v: &dyn ToString| v.to_string();
-        argv.extend([
-            "--prior".into(),
-            "taskset".into(),
-            "--data".into(),
-            a.data.display().to_string(),
-            "--train-tasks".into(),
-            train.join(","),
-            "--val-tasks".into(),
-            held.join(","),
-            "--augment".into(),
-            aug.into(),
-            "--model".into(),
-            a.cv_model.clone(),
-            "--steps".into(),
-            s(&a.cv_steps),
-            "--batch".into(),
-            "8".into(),
-            "--seq-len".into(),
-            s(&a.cv_seq_len),
-            "--lr".into(),
-            s(&a.cv_lr),
-            "--seed".into(),
-            s(&a.seed),
-            "--val-every".into(),
-            "100".into(),
-            "--val-batches".into(),
-            "4".into(),
-            "--checkpoint-every".into(),
-            "100".into(),
-            "--data-parallel".into(),
-            "2".into(),
-        ]);
-    }
-    if a.quiet {
-        argv.push("--quiet".into());
-    }
-    train_pfn::run(argv, out)
 }

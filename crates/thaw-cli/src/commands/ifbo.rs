@@ -6,15 +6,18 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use thaw_bench::hpo::HpoMethod;
-use thaw_data::atomic::write_bytes;
-use thaw_data::load_tasks;
-use thaw_hpo::study::{self, Step};
+use thaw_data::{CsvTable, Task, load_tasks};
+use thaw_hpo::method::MethodSpec;
+use thaw_hpo::study::{self, Step, Trajectory};
 use thaw_hpo::{History, TabularObjective};
+use thaw_pfn::checkpoint::read_config;
 
 use super::task_select;
+use crate::args::{
+    AllowTrainTasksArg, CheckpointsArg, DeviceArg, OptimizerName, QuietArg, RefitArg,
+};
+use crate::progress;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -34,7 +37,7 @@ any checkpoint directory, all with MFPI-random; dpl (EI at the last epoch), dyhp
 gp-ft (one-step EI); these three retrain once the observed points have grown by 10 %
 since their last fit (--refit-growth 0 retrains at every step, as the papers do, and is
 several times slower at 1000 epochs). A PFN is refused on a task its config.json lists
-as a training task unless --allow-train-tasks is given.";
+as a training task unless --allow-train-tasks is given. `thaw ifbo` is the same command.";
 
 /// Freeze-thaw hyperparameter optimisation on a tabular benchmark task.
 ///
@@ -46,12 +49,13 @@ as a training task unless --allow-train-tasks is given.";
 #[derive(Debug, Parser)]
 #[command(name = "ifbo", version, after_help = EXAMPLES)]
 pub struct IfboArgs {
-    /// Curve model of the ifBO loop: adam-pfn, ft-pfn, a checkpoint directory, dpl, dyhpo or gp-ft.
-    #[arg(long, default_value = "adam-pfn")]
-    surrogate: String,
-    /// Method: ifbo (model-based, uses --surrogate), hyperband, asha, sha or random.
-    #[arg(long, default_value = "ifbo")]
-    method: String,
+    /// Curve model of the ifBO loop: adam-pfn, ft-pfn, a checkpoint directory, dpl, dyhpo
+    /// or gp-ft [default: adam-pfn]. Only with --method ifbo.
+    #[arg(long)]
+    surrogate: Option<String>,
+    /// Method: ifbo (model-based, uses --surrogate) or a bandit.
+    #[arg(long, value_enum, default_value_t = OptimizerName::Ifbo)]
+    method: OptimizerName,
     /// <parquet>:<task> (task name or unique prefix); without `:<task>`, the first task
     /// the surrogate was not trained on.
     #[arg(long, default_value = "data/parquet/taskset.parquet")]
@@ -62,94 +66,40 @@ pub struct IfboArgs {
     /// Seed of every random choice.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Run a PFN on a task it was trained on (not a fair test; the summary says so).
-    #[arg(long)]
-    allow_train_tasks: bool,
-    /// DPL, DyHPO and GP-FT retrain once the observed points have grown by this fraction
-    /// since their last fit; 0 retrains at every step as in the papers (much slower).
-    #[arg(long, default_value_t = thaw_bench::hpo::DEFAULT_REFIT_GROWTH)]
-    refit_growth: f64,
+    #[command(flatten)]
+    allow: AllowTrainTasksArg,
+    #[command(flatten)]
+    refit: RefitArg,
+    #[command(flatten)]
+    checkpoints: CheckpointsArg,
+    #[command(flatten)]
+    device: DeviceArg,
     /// Output directory.
     #[arg(long, default_value = "runs/ifbo")]
     out: PathBuf,
-    /// No progress line.
-    #[arg(short, long)]
-    quiet: bool,
+    #[command(flatten)]
+    quiet: QuietArg,
 }
 
-/// Runs `ifbo` with `args` (the first is the program name).
-pub fn run<I, T>(args: I, out: &mut dyn Write) -> anyhow::Result<()>
-where
-    I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
-{
-    let a = IfboArgs::try_parse_from(args)?;
-    let method = method(&a)?;
-    let ckpt = method.checkpoint().map(Path::to_path_buf);
-    let trained_on: Vec<String> = match &ckpt {
-        Some(dir) => method
-            .training_tasks()
-            .with_context(|| format!("surrogate {}", dir.display()))?,
-        None => Vec::new(),
-    };
-    let (file, want) = match a.benchmark.rsplit_once(':') {
-        Some((f, t)) if !t.is_empty() && !f.is_empty() => (PathBuf::from(f), Some(t.to_string())),
-        _ => (PathBuf::from(&a.benchmark), None),
-    };
-    let tasks = load_tasks(&file, None).with_context(|| format!("loading {}", file.display()))?;
-    let names: Vec<String> = tasks.iter().map(|t| t.name.clone()).collect();
-    let name = match want {
-        Some(w) => task_select::resolve(&w, &names)?,
-        None => names
-            .iter()
-            .find(|n| !trained_on.contains(n))
-            .cloned()
-            .context(
-                "every task of the file was used to train the surrogate; name one with :<task>",
-            )?,
-    };
-    let seen = trained_on.contains(&name);
-    if seen && !a.allow_train_tasks {
-        bail!(
-            "the surrogate was trained on {name}: not a fair test (pass --allow-train-tasks to run anyway)"
-        );
-    }
-    let task = tasks
-        .into_iter()
-        .find(|t| t.name == name)
-        .context("task vanished")?;
-    let mut optimizer = method
-        .build(a.seed)
-        .with_context(|| format!("building {}", method.name()))?;
-    let mut objective = TabularObjective::new(task.curves.clone())?;
-    let best_in_table = objective.best_value();
+/// The task a run optimises and whether the surrogate trained on it.
+struct Chosen {
+    file: PathBuf,
+    task: Task,
+    trained_on: bool,
+    has_checkpoint: bool,
+}
 
-    let fairness = if seen {
-        "TRAINED ON this task"
-    } else if ckpt.is_some() {
-        "held out from the surrogate's training"
-    } else {
-        "no training data involved"
-    };
-    writeln!(
-        out,
-        "{} on {name} ({fairness}): {} configurations × {} epochs, budget {} epochs, seed {}",
-        optimizer.name(),
-        task.curves.configs,
-        task.curves.epochs,
-        a.budget,
-        a.seed
-    )?;
-    let bar = if a.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(a.budget as u64)
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:25}] {pos}/{len} epochs {msg}")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
+/// Runs `ifbo`.
+pub fn run(a: IfboArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let spec = method_spec(&a)?;
+    let chosen = choose_task(&a, &spec)?;
+    let mut optimizer = spec
+        .build(a.seed, &a.device.select()?)
+        .with_context(|| format!("building {}", spec.name()))?;
+    let mut objective = TabularObjective::new(chosen.task.curves.clone())?;
+    let best_in_table = objective.best_value();
+    writeln!(out, "{}", headline(&a, optimizer.name(), &chosen))?;
+    let bar = progress::bar(a.budget as u64, "epochs {msg}", a.quiet.quiet);
     let mut on_step = |s: &Step, h: &History| {
         bar.set_position(s.spent as u64);
         bar.set_message(progress_line(s, h));
@@ -157,65 +107,196 @@ where
     let started = std::time::Instant::now();
     let t = study::run(optimizer.as_mut(), &mut objective, a.budget, &mut on_step)?;
     bar.finish_and_clear();
-    let wall = started.elapsed().as_secs_f64();
-
-    let best = t
-        .steps
-        .iter()
-        .max_by(|x, y| x.y.total_cmp(&y.y).then(y.spent.cmp(&x.spent)));
-    let mut d = t.decision_s.clone();
-    d.sort_by(f64::total_cmp);
-    let med = d.get(d.len() / 2).copied().unwrap_or(0.0);
-    let mean = d.iter().sum::<f64>() / d.len().max(1) as f64;
-    let started_n = (0..t.history.n_configs())
-        .filter(|&c| !t.history.curve(c).is_empty())
-        .count();
-    let finished = (0..t.history.n_configs())
-        .filter(|&c| t.history.curve(c).len() == task.curves.epochs)
-        .count();
-
-    let mut csv = String::from("spent,config,epoch,y,incumbent\n");
-    for s in &t.steps {
-        csv.push_str(&format!(
-            "{},{},{},{},{}\n",
-            s.spent, s.config, s.epoch, s.y, s.incumbent
-        ));
-    }
-    write_bytes(&a.out.join("trajectory.csv"), csv.as_bytes())?;
-    let hps = |c: usize| -> serde_json::Value {
-        let raw = task.raw.hp_row(c, task.hp_names.len());
-        task.hp_names
-            .iter()
-            .zip(raw)
-            .map(|(n, v)| (n.clone(), json!(v)))
-            .collect::<serde_json::Map<_, _>>()
-            .into()
-    };
-    let summary = json!({
-        "method": optimizer.name(),
-        "method_settings": format!("{method:?}"),
-        "benchmark": file.display().to_string(),
-        "task": name,
-        "surrogate_trained_on_task": seen,
-        "budget": a.budget,
-        "seed": a.seed,
-        "epochs_spent": t.steps.len(),
-        "best": best.map(|b| json!({"config": b.config, "epoch": b.epoch, "y": b.y, "hyperparameters": hps(b.config)})),
-        "best_in_table": best_in_table,
-        "regret": best.map(|b| f64::from(best_in_table) - f64::from(b.y)),
-        "configs_started": started_n,
-        "configs_finished": finished,
-        "decisions": t.decision_s.len(),
-        "decision_s_mean": mean,
-        "decision_s_median": med,
-        "wall_s": wall,
-    });
-    write_bytes(
+    let outcome = Outcome::of(
+        &t,
+        chosen.task.curves.epochs,
+        started.elapsed().as_secs_f64(),
+    );
+    write_trajectory(&a.out.join("trajectory.csv"), &t)?;
+    let summary = summary_json(&a, &spec, &chosen, &t, &outcome, best_in_table);
+    thaw_data::atomic::write_bytes(
         &a.out.join("summary.json"),
         serde_json::to_string_pretty(&summary)?.as_bytes(),
     )?;
+    report(out, &a.out, &chosen.task, &outcome, best_in_table)
+}
 
-    if let Some(b) = best {
+/// The method that `--method` and `--surrogate` name.
+fn method_spec(a: &IfboArgs) -> anyhow::Result<MethodSpec> {
+    let growth = a.refit.growth()?;
+    let name = match (a.method, &a.surrogate) {
+        (OptimizerName::Ifbo, s) => s.as_deref().unwrap_or("adam-pfn"),
+        (_, Some(s)) => bail!("--surrogate {s} applies only to --method ifbo"),
+        (OptimizerName::Hyperband, None) => "hyperband",
+        (OptimizerName::Asha, None) => "asha",
+        (OptimizerName::Sha, None) => "sha",
+        (OptimizerName::Random, None) => "random",
+    };
+    Ok(MethodSpec::named(name, &a.checkpoints.checkpoints)?.with_refit_growth(growth))
+}
+
+/// The task of `--benchmark`, checked against the surrogate's training tasks.
+fn choose_task(a: &IfboArgs, spec: &MethodSpec) -> anyhow::Result<Chosen> {
+    let config = match spec.checkpoint() {
+        Some(dir) => {
+            Some(read_config(dir).with_context(|| format!("surrogate {}", dir.display()))?)
+        }
+        None => None,
+    };
+    let trained = |n: &str| config.as_ref().is_some_and(|c| c.trained_on(n));
+    let (file, want) = match a.benchmark.rsplit_once(':') {
+        Some((f, t)) if !t.is_empty() && !f.is_empty() => (PathBuf::from(f), Some(t)),
+        _ => (PathBuf::from(&a.benchmark), None),
+    };
+    let tasks = load_tasks(&file, None).with_context(|| format!("loading {}", file.display()))?;
+    let names: Vec<String> = tasks.iter().map(|t| t.name.clone()).collect();
+    let name = match want {
+        Some(w) => task_select::resolve(w, &names)?,
+        None => names.iter().find(|n| !trained(n)).cloned().context(
+            "every task of the file was used to train the surrogate; name one with :<task>",
+        )?,
+    };
+    let trained_on = match (&config, spec.checkpoint()) {
+        (Some(c), Some(dir)) => c.check_held_out(dir, &name, a.allow.allow_train_tasks)?,
+        _ => false,
+    };
+    let task = tasks
+        .into_iter()
+        .find(|t| t.name == name)
+        .with_context(|| format!("task {name} is not in {}", file.display()))?;
+    Ok(Chosen {
+        file,
+        task,
+        trained_on,
+        has_checkpoint: config.is_some(),
+    })
+}
+
+fn headline(a: &IfboArgs, optimizer: String, c: &Chosen) -> String {
+    let fairness = if c.trained_on {
+        "TRAINED ON this task"
+    } else if c.has_checkpoint {
+        "held out from the surrogate's training"
+    } else {
+        "no training data involved"
+    };
+    format!(
+        "{optimizer} on {} ({fairness}): {} configurations × {} epochs, budget {} epochs, seed {}",
+        c.task.name, c.task.curves.configs, c.task.curves.epochs, a.budget, a.seed
+    )
+}
+
+fn progress_line(s: &Step, h: &History) -> String {
+    let max = h.max_epochs();
+    let (mut started, mut finished) = (0, 0);
+    for c in 0..h.n_configs() {
+        let n = h.curve(c).len();
+        started += usize::from(n > 0);
+        finished += usize::from(n == max);
+    }
+    let frozen = started - finished - usize::from(h.curve(s.config).len() < max);
+    format!(
+        "incumbent {:.4} | started {started}, frozen {frozen}, finished {finished}",
+        s.incumbent
+    )
+}
+
+/// What a finished run found and how long it took.
+struct Outcome {
+    best: Option<Step>,
+    started: usize,
+    finished: usize,
+    decisions: usize,
+    mean_s: f64,
+    median_s: f64,
+    wall_s: f64,
+}
+
+impl Outcome {
+    fn of(t: &Trajectory, epochs: usize, wall_s: f64) -> Self {
+        let best = t
+            .steps
+            .iter()
+            .max_by(|x, y| x.y.total_cmp(&y.y).then(y.spent.cmp(&x.spent)))
+            .cloned();
+        let mut d = t.decision_s.clone();
+        d.sort_by(f64::total_cmp);
+        let h = &t.history;
+        let count = |f: &dyn Fn(usize) -> bool| (0..h.n_configs()).filter(|&c| f(c)).count();
+        Self {
+            best,
+            started: count(&|c| !h.curve(c).is_empty()),
+            finished: count(&|c| h.curve(c).len() == epochs),
+            decisions: d.len(),
+            mean_s: d.iter().sum::<f64>() / d.len().max(1) as f64,
+            median_s: d.get(d.len() / 2).copied().unwrap_or(0.0),
+            wall_s,
+        }
+    }
+}
+
+fn write_trajectory(path: &Path, t: &Trajectory) -> anyhow::Result<()> {
+    let mut csv = CsvTable::new(["spent", "config", "epoch", "y", "incumbent"]);
+    for s in &t.steps {
+        csv.row([
+            s.spent.to_string(),
+            s.config.to_string(),
+            s.epoch.to_string(),
+            s.y.to_string(),
+            s.incumbent.to_string(),
+        ]);
+    }
+    Ok(csv.write(path)?)
+}
+
+fn hyperparameters(task: &Task, config: usize) -> serde_json::Value {
+    let raw = task.raw.hp_row(config, task.hp_names.len());
+    task.hp_names
+        .iter()
+        .zip(raw)
+        .map(|(n, v)| (n.clone(), json!(v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+fn summary_json(
+    a: &IfboArgs,
+    spec: &MethodSpec,
+    c: &Chosen,
+    t: &Trajectory,
+    o: &Outcome,
+    best_in_table: f32,
+) -> serde_json::Value {
+    json!({
+        "method": spec.name(),
+        "method_settings": spec,
+        "benchmark": c.file.display().to_string(),
+        "task": c.task.name,
+        "surrogate_trained_on_task": c.trained_on,
+        "budget": a.budget,
+        "seed": a.seed,
+        "device": a.device.device.name(),
+        "epochs_spent": t.steps.len(),
+        "best": o.best.as_ref().map(|b| json!({"config": b.config, "epoch": b.epoch, "y": b.y, "hyperparameters": hyperparameters(&c.task, b.config)})),
+        "best_in_table": best_in_table,
+        "regret": o.best.as_ref().map(|b| f64::from(best_in_table) - f64::from(b.y)),
+        "configs_started": o.started,
+        "configs_finished": o.finished,
+        "decisions": o.decisions,
+        "decision_s_mean": o.mean_s,
+        "decision_s_median": o.median_s,
+        "wall_s": o.wall_s,
+    })
+}
+
+fn report(
+    out: &mut dyn Write,
+    dir: &Path,
+    task: &Task,
+    o: &Outcome,
+    best_in_table: f32,
+) -> anyhow::Result<()> {
+    if let Some(b) = &o.best {
         writeln!(
             out,
             "best y {:.4} (config {}, epoch {}, after {} epochs); best value in the table {:.4}; regret {:.4}",
@@ -237,44 +318,19 @@ where
     }
     writeln!(
         out,
-        "{started_n} configurations started, {finished} trained to the last epoch; {} decisions, {:.1} ms mean / {:.1} ms median each; {wall:.1} s in all",
-        t.decision_s.len(),
-        mean * 1e3,
-        med * 1e3
+        "{} configurations started, {} trained to the last epoch; {} decisions, {:.1} ms mean / {:.1} ms median each; {:.1} s in all",
+        o.started,
+        o.finished,
+        o.decisions,
+        o.mean_s * 1e3,
+        o.median_s * 1e3,
+        o.wall_s
     )?;
     writeln!(
         out,
         "trajectory in {}, summary in {}",
-        a.out.join("trajectory.csv").display(),
-        a.out.join("summary.json").display()
+        dir.join("trajectory.csv").display(),
+        dir.join("summary.json").display()
     )?;
     Ok(())
-}
-
-fn progress_line(s: &Step, h: &History) -> String {
-    let max = h.max_epochs();
-    let (mut started, mut finished) = (0, 0);
-    for c in 0..h.n_configs() {
-        let n = h.curve(c).len();
-        started += usize::from(n > 0);
-        finished += usize::from(n == max);
-    }
-    let frozen = started - finished - usize::from(h.curve(s.config).len() < max);
-    format!(
-        "incumbent {:.4} | started {started}, frozen {frozen}, finished {finished}",
-        s.incumbent
-    )
-}
-
-/// The benchmark method that `--method` and `--surrogate` name.
-fn method(a: &IfboArgs) -> anyhow::Result<HpoMethod> {
-    let name = match a.method.as_str() {
-        "ifbo" => a.surrogate.as_str(),
-        m @ ("hyperband" | "asha" | "sha" | "random") => m,
-        other => bail!("--method {other:?}: choose ifbo, hyperband, asha, sha or random"),
-    };
-    if !(a.refit_growth >= 0.0 && a.refit_growth.is_finite()) {
-        bail!("--refit-growth must be a finite number ≥ 0");
-    }
-    Ok(HpoMethod::parse(name, Path::new("checkpoints"))?.with_refit_growth(a.refit_growth))
 }

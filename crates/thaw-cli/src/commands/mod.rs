@@ -1,4 +1,5 @@
-//! One module per subcommand group or binary.
+//! One module per command: its arguments (clap) and `run(args, out)` = parse → library
+//! call → report.
 
 pub mod bench_hpo;
 pub mod data;
@@ -6,6 +7,6 @@ pub mod eval_lc;
 pub mod ifbo;
 pub mod predict;
 pub mod prior_sample;
-pub mod progress;
 pub mod task_select;
+pub mod train_fold;
 pub mod train_pfn;

@@ -1,32 +1,38 @@
-//! `thaw predict`: load a checkpoint, show it part of a task's curves, predict the rest.
+//! `thaw predict`: load a checkpoint, show it part of a task's curves, predict the rest —
+//! with `eval-lc`'s draw and scoring, so its numbers are one draw of that benchmark.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use thaw_data::load_tasks;
+use thaw_bench::lc::Draw;
+use thaw_bench::score::score;
+use thaw_data::{Task, load_tasks};
+use thaw_hpo::models::PfnModel;
+use thaw_hpo::{CurveModel, Predictive};
 use thaw_pfn::Surrogate;
-use thaw_pfn::surrogate::{Observation, Query};
-use thaw_prior::{MAX_CURVE_ID, layout_slots};
+use thaw_pfn::checkpoint::{CheckpointConfig, shipped};
 
 use super::task_select;
+use crate::args::{CheckpointsArg, DeviceArg};
 
 /// Arguments of `thaw predict`.
 #[derive(Debug, Args)]
 pub struct PredictArgs {
-    /// Checkpoint directory (model.safetensors + config.json).
-    #[arg(long, default_value = "checkpoints/adam-pfn-small")]
-    checkpoint: PathBuf,
+    /// Checkpoint: adam-pfn, ft-pfn or a directory (model.safetensors + config.json).
+    #[arg(long, default_value = "adam-pfn")]
+    checkpoint: String,
+    #[command(flatten)]
+    checkpoints: CheckpointsArg,
     /// Parquet file of tasks.
     #[arg(long, default_value = "data/parquet/taskset.parquet")]
     data: PathBuf,
     /// Task to predict (a unique prefix is enough) [default: the checkpoint's first validation task].
     #[arg(long)]
     task: Option<String>,
-    /// Observed points given to the model (partial curves, as in the LC-extrapolation benchmark).
+    /// Observed points given to the model: prefixes of random configurations, drawn as
+    /// in `eval-lc` (the final epoch is never observed).
     #[arg(long, default_value_t = 400)]
     context: usize,
     /// Seed of the choice of partial curves.
@@ -35,126 +41,118 @@ pub struct PredictArgs {
     /// Rows to show (configurations with the best predicted final value).
     #[arg(long, default_value_t = 10)]
     show: usize,
+    #[command(flatten)]
+    device: DeviceArg,
 }
 
 /// Runs `thaw predict`.
 pub fn run(a: PredictArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let surrogate = Surrogate::load(&a.checkpoint)?;
-    let data = &surrogate.config().data;
-    let list = |key: &str| -> Vec<String> {
-        data.get(key)
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
-            .unwrap_or_default()
-    };
-    let (trained_on, validated_on) = (list("train_tasks"), list("val_tasks"));
-    let all = load_tasks(&a.data, None).with_context(|| format!("loading {}", a.data.display()))?;
-    let names: Vec<String> = all.iter().map(|t| t.name.clone()).collect();
-    let name = match &a.task {
-        Some(want) => task_select::resolve(want, &names)?,
-        // A model trained on no real task (FT-PFN) has every task held out.
-        None => validated_on
-            .first()
-            .or(names.first().filter(|_| trained_on.is_empty()))
-            .cloned()
-            .context("the checkpoint has no validation task; pass --task")?,
-    };
-    let task = all
-        .iter()
-        .find(|t| t.name == name)
-        .context("task not in the data file")?;
-    let c = &task.curves;
-    let curves = c.configs.min(MAX_CURVE_ID);
-    let n = a.context.clamp(1, curves * c.epochs);
-    let mut rng = StdRng::seed_from_u64(a.seed);
-    let layout = layout_slots(curves, c.epochs, n, n, &mut rng)?;
-
-    let mut seen = vec![0usize; curves];
-    let context: Vec<Observation> = layout
-        .curve
-        .iter()
-        .zip(&layout.epoch)
-        .map(|(&k, &e)| {
-            seen[k] = seen[k].max(e);
-            Observation {
-                hps: c.hp(k).to_vec(),
-                t: e as f32 / c.epochs as f32,
-                y: c.y_at(k, e - 1),
-            }
-        })
-        .collect();
-    // Query the final epoch of every configuration whose final value is not in the context.
-    let open: Vec<usize> = (0..curves).filter(|&k| seen[k] < c.epochs).collect();
-    let queries: Vec<Query> = open
-        .iter()
-        .map(|&k| Query {
-            hps: c.hp(k).to_vec(),
-            t: 1.0,
-        })
-        .collect();
+    let dir = shipped::resolve(&a.checkpoint, &a.checkpoints.checkpoints)
+        .map_or_else(|| PathBuf::from(&a.checkpoint), |r| r.1);
+    let surrogate = Surrogate::load_on(&dir, a.device.select()?)?;
+    let config = surrogate.config().clone();
+    let tasks =
+        load_tasks(&a.data, None).with_context(|| format!("loading {}", a.data.display()))?;
+    let task = choose(&a, &config, &tasks)?;
+    let draw = Draw::new(task, a.context, a.seed)?;
+    let model = PfnModel::new("PFN", surrogate);
     let started = std::time::Instant::now();
-    let preds = surrogate.predict(&context, &queries)?;
+    let preds = model.predict(&draw.history, &draw.queries)?;
     let secs = started.elapsed().as_secs_f64();
-
-    let truth: Vec<f64> = open
-        .iter()
-        .map(|&k| c.y_at(k, c.epochs - 1) as f64)
-        .collect();
-    let ll = preds
-        .iter()
-        .zip(&truth)
-        .map(|(p, &y)| p.log_pdf(y))
-        .sum::<f64>()
-        / truth.len() as f64;
-    let mse = preds
-        .iter()
-        .zip(&truth)
-        .map(|(p, &y)| (p.mean() - y).powi(2))
-        .sum::<f64>()
-        / truth.len() as f64;
-    let held_out = if trained_on.contains(&name) {
+    let sc = score(&preds, &draw.truth);
+    let held_out = if config.trained_on(&task.name) {
         "TRAINED ON this task: not a held-out evaluation"
     } else {
         "held out from training"
     };
-    writeln!(out, "task {name} ({held_out})")?;
+    writeln!(out, "task {} ({held_out})", task.name)?;
     writeln!(
         out,
-        "context: {n} observed points on {} of {curves} configurations; {} queried at epoch {}",
-        seen.iter().filter(|&&s| s > 0).count(),
-        open.len(),
-        c.epochs
+        "context: {} observed points on {} of {} configurations; {} queried at epoch {}",
+        a.context,
+        draw.prefixes.iter().filter(|&&k| k > 0).count(),
+        task.curves.configs,
+        draw.queries.len(),
+        task.curves.epochs
     )?;
     writeln!(
         out,
-        "log-likelihood (density, mean) {ll:.3}   MSE {mse:.5}   predict {:.0} ms",
+        "log-likelihood (density, mean) {:.3}   MSE {:.5}   predict {:.0} ms\n",
+        sc.ll,
+        sc.mse,
         secs * 1e3
     )?;
-    writeln!(out)?;
-    let mut order: Vec<usize> = (0..open.len()).collect();
+    table(out, task, &draw, &preds, a.show)
+}
+
+/// The task of `--task`, or the checkpoint's first validation task (any task for a
+/// model trained on no real task, such as FT-PFN).
+fn choose<'t>(
+    a: &PredictArgs,
+    c: &CheckpointConfig,
+    tasks: &'t [Task],
+) -> anyhow::Result<&'t Task> {
+    let names: Vec<String> = tasks.iter().map(|t| t.name.clone()).collect();
+    let name = match &a.task {
+        Some(want) => task_select::resolve(want, &names)?,
+        None => c
+            .val_tasks()
+            .first()
+            .or(names.first().filter(|_| c.train_tasks().is_empty()))
+            .cloned()
+            .context("the checkpoint has no validation task; pass --task")?,
+    };
+    tasks
+        .iter()
+        .find(|t| t.name == name)
+        .with_context(|| format!("task {name} is not in {}", a.data.display()))
+}
+
+/// The 90 % interval of a prediction.
+fn interval(p: &Predictive) -> (f64, f64) {
+    match p {
+        Predictive::Bar(b) => (b.quantile(0.05), b.quantile(0.95)),
+        other => (
+            other.mean() - 1.645 * other.std(),
+            other.mean() + 1.645 * other.std(),
+        ),
+    }
+}
+
+fn table(
+    out: &mut dyn Write,
+    task: &Task,
+    draw: &Draw,
+    preds: &[Predictive],
+    show: usize,
+) -> anyhow::Result<()> {
+    let c = &task.curves;
+    let mut order: Vec<usize> = (0..preds.len()).collect();
     order.sort_by(|&i, &j| preds[j].mean().total_cmp(&preds[i].mean()));
     writeln!(
         out,
         "{:>6} {:>8} {:>8} {:>9} {:>17} {:>8}",
         "config", "observed", "last y", "predicted", "90% interval", "true y"
     )?;
-    for &i in order.iter().take(a.show) {
-        let k = open[i];
-        let last = if seen[k] > 0 {
-            format!("{:.4}", c.y_at(k, seen[k] - 1))
+    for &i in order.iter().take(show) {
+        let k = draw.queries[i].config;
+        let seen = draw.prefixes[k];
+        let last = if seen > 0 {
+            format!("{:.4}", c.y_at(k, seen - 1))
         } else {
             "-".into()
         };
-        let p = &preds[i];
+        let (lo, hi) = interval(&preds[i]);
         writeln!(
             out,
             "{:>6} {:>8} {:>8} {:>9.4} {:>8.4}–{:<8.4} {:>8.4}",
             k,
-            seen[k],
+            seen,
             last,
-            p.mean(),
-            p.quantile(0.05),
-            p.quantile(0.95),
-            truth[i]
+            preds[i].mean(),
+            lo,
+            hi,
+            draw.truth[i]
         )?;
     }
     Ok(())

@@ -1,13 +1,14 @@
 //! `thaw prior-sample`: draw synthetic tasks from the FT-PFN prior and write them as
 //! a thaw Parquet file, a long CSV and an SVG plot, to see what the model trains on.
 
-use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use thaw_data::{BenchmarkMeta, HyperParameter, RawBenchmark, RawTask, Scale, write_benchmark};
+use thaw_data::{
+    BenchmarkMeta, CsvTable, HyperParameter, RawBenchmark, RawTask, Scale, write_benchmark,
+};
 use thaw_prior::{derive_seed, sample_curves};
 
 use crate::plot::{Panel, curve_grid};
@@ -15,9 +16,10 @@ use crate::plot::{Panel, curve_grid};
 /// Arguments of `thaw prior-sample`.
 #[derive(Debug, Args)]
 pub struct PriorSampleArgs {
-    /// Prior to draw from (ftpfn: the synthetic ifBO prior).
-    #[arg(long, default_value = "ftpfn")]
-    prior: String,
+    /// Prior to draw from (the TaskSet prior's curves are the data itself: `thaw data
+    /// summary`).
+    #[arg(long, value_enum, default_value_t = SamplePrior::Ftpfn)]
+    prior: SamplePrior,
     /// Number of tasks (each a fresh random MLP and task constants).
     #[arg(long, default_value_t = 6)]
     tasks: usize,
@@ -41,14 +43,16 @@ pub struct PriorSampleArgs {
     out: PathBuf,
 }
 
+/// The priors `prior-sample` draws from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SamplePrior {
+    /// The synthetic ifBO prior of FT-PFN.
+    Ftpfn,
+}
+
 /// Runs `thaw prior-sample`.
 pub fn run(a: PriorSampleArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    if a.prior != "ftpfn" {
-        bail!(
-            "unknown prior {:?}; prior-sample draws from ftpfn (the TaskSet prior's curves are the data itself: `thaw data summary`)",
-            a.prior
-        );
-    }
+    let SamplePrior::Ftpfn = a.prior;
     if a.tasks == 0 {
         bail!("--tasks must be at least 1");
     }
@@ -63,6 +67,27 @@ pub fn run(a: PriorSampleArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let csv = a.out.join("curves.csv");
     write_csv(&a, &tasks, &csv)?;
     let svg = a.out.join("curves.svg");
+    plot(&a, &tasks, &svg)?;
+    writeln!(
+        out,
+        "{} tasks × {} configurations × {} epochs (d = {}) → {}, {}, {}",
+        a.tasks,
+        a.configs,
+        a.epochs,
+        a.hps,
+        parquet.display(),
+        csv.display(),
+        svg.display()
+    )?;
+    Ok(())
+}
+
+/// The first curves of every task, one panel each.
+fn plot(
+    a: &PriorSampleArgs,
+    tasks: &[(String, Vec<f32>, Vec<f32>)],
+    svg: &std::path::Path,
+) -> anyhow::Result<()> {
     let panels: Vec<Panel> = tasks
         .iter()
         .map(|(name, _, y)| Panel {
@@ -80,7 +105,7 @@ pub fn run(a: PriorSampleArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         })
         .collect();
     curve_grid(
-        &svg,
+        svg,
         &format!(
             "FT-PFN prior: {} tasks, d = {}, seed {}",
             a.tasks, a.hps, a.seed
@@ -89,17 +114,6 @@ pub fn run(a: PriorSampleArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         3,
         "epoch",
         a.epochs as f64,
-    )?;
-    writeln!(
-        out,
-        "{} tasks × {} configurations × {} epochs (d = {}) → {}, {}, {}",
-        a.tasks,
-        a.configs,
-        a.epochs,
-        a.hps,
-        parquet.display(),
-        csv.display(),
-        svg.display()
     )?;
     Ok(())
 }
@@ -147,31 +161,32 @@ fn write_csv(
     tasks: &[(String, Vec<f32>, Vec<f32>)],
     path: &std::path::Path,
 ) -> anyhow::Result<()> {
-    let mut text = String::from("task,config,epoch,t");
-    for i in 1..=a.hps {
-        write!(text, ",h{i}")?;
-    }
-    text.push_str(",y\n");
+    let mut header = vec![
+        "task".to_string(),
+        "config".into(),
+        "epoch".into(),
+        "t".into(),
+    ];
+    header.extend((1..=a.hps).map(|i| format!("h{i}")));
+    header.push("y".into());
+    let mut table = CsvTable::new(header);
     for (name, hps, y) in tasks {
         for c in 0..a.configs {
             let h = &hps[c * a.hps..(c + 1) * a.hps];
             for e in 0..a.epochs {
-                write!(
-                    text,
-                    "{name},{c},{},{}",
-                    e + 1,
-                    (e + 1) as f64 / a.epochs as f64
-                )?;
-                for v in h {
-                    write!(text, ",{v}")?;
-                }
-                writeln!(text, ",{}", y[c * a.epochs + e])?;
+                let mut row = vec![
+                    name.clone(),
+                    c.to_string(),
+                    (e + 1).to_string(),
+                    ((e + 1) as f64 / a.epochs as f64).to_string(),
+                ];
+                row.extend(h.iter().map(f32::to_string));
+                row.push(y[c * a.epochs + e].to_string());
+                table.row(row);
             }
         }
     }
-    thaw_data::atomic::write_atomically(path, |f| {
-        f.write_all(text.as_bytes())
-            .map_err(|e| thaw_data::DataError::io(path, e))
-    })
-    .with_context(|| format!("writing {}", path.display()))
+    table
+        .write(path)
+        .with_context(|| format!("writing {}", path.display()))
 }

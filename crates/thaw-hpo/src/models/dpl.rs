@@ -18,18 +18,18 @@ use burn::tensor::{Device, Tensor};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use thaw_pfn::model::init::Init;
+use thaw_pfn::init::Init;
 
+use super::tensors::{column, matrix, values};
 use crate::curve_model::CurveModel;
 use crate::error::{HpoError, Result};
 use crate::history::{At, History};
-use crate::kernels::{column, matrix, values};
 use crate::predictive::Predictive;
 
 const NAME: &str = "DPL";
 
 /// DPL's settings (defaults: the papers').
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DplSettings {
     /// Ensemble members.
     pub members: usize,
@@ -107,11 +107,11 @@ pub struct Dpl {
 }
 
 impl Dpl {
-    /// An unfitted ensemble on the CPU.
-    pub fn new(settings: DplSettings) -> Self {
+    /// An unfitted ensemble on `device` (autodiff is added here).
+    pub fn new(settings: DplSettings, device: &Device) -> Self {
         Self {
             settings,
-            device: Device::flex().autodiff(),
+            device: device.clone().autodiff(),
             members: Vec::new(),
         }
     }

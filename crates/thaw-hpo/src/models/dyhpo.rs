@@ -17,13 +17,14 @@ use burn::nn::Linear;
 use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
-use thaw_pfn::model::init::Init;
+use thaw_pfn::init::Init;
 
+use super::gp::kernels::{scaled_sq_dist, squared_exponential};
+use super::gp::{GpSolve, MIN_NOISE, MarginalLikelihood, to_mat};
+use super::tensors::{matrix, scalar, values};
 use crate::curve_model::CurveModel;
 use crate::error::{HpoError, Result};
-use crate::gp::{GpSolve, MIN_NOISE, MarginalLikelihood, to_mat};
 use crate::history::{At, History};
-use crate::kernels::{matrix, scalar, scaled_sq_dist, squared_exponential, values};
 use crate::predictive::Predictive;
 
 const NAME: &str = "DyHPO";
@@ -31,7 +32,7 @@ const FILTERS: usize = 8;
 const WIDTH: usize = 3;
 
 /// DyHPO's settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DyhpoSettings {
     /// Adam steps (full batch) of the first fit.
     pub first_steps: usize,
@@ -152,11 +153,11 @@ pub struct Dyhpo {
 }
 
 impl Dyhpo {
-    /// An unfitted model on the CPU.
-    pub fn new(settings: DyhpoSettings) -> Self {
+    /// An unfitted model on `device` (autodiff is added here).
+    pub fn new(settings: DyhpoSettings, device: &Device) -> Self {
         Self {
             settings,
-            device: Device::flex().autodiff(),
+            device: device.clone().autodiff(),
             kernel: None,
             optim: None,
         }

@@ -6,27 +6,25 @@
 //! variance vanishes as t grows, so curves converge to their asymptote); ε ~ N(0, σ²).
 //! t = epoch / max_epochs. Every observed point enters one exact GP (n ≤ a few thousand).
 //! Hyperparameters (μ, a_x, ℓ, a_t, α, β, σ²) are fitted by type-II maximum likelihood
-//! with Adam on their logarithms ([`crate::gp`] explains the gradient); the paper
+//! with Adam on their logarithms ([`crate::models::gp`] explains the gradient); the paper
 //! slice-samples them instead. Predictions are Gaussian with the noise variance included.
 
 use burn::module::{Module, Param};
 use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 
+use super::gp::kernels::{exp_decay, matern52, scaled_sq_dist_from_parts, sq_diff_parts};
+use super::gp::{GpSolve, MIN_NOISE, MarginalLikelihood, to_mat};
+use super::tensors::{column, matrix, scalar, values, vector};
 use crate::curve_model::CurveModel;
 use crate::error::{HpoError, Result};
-use crate::gp::{GpSolve, MIN_NOISE, MarginalLikelihood, to_mat};
 use crate::history::{At, History};
-use crate::kernels::{
-    column, exp_decay, matern52, matrix, scalar, scaled_sq_dist_from_parts, sq_diff_parts, values,
-    vector,
-};
 use crate::predictive::Predictive;
 
 const NAME: &str = "GP-FT";
 
 /// Settings of the hyperparameter fit.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GpFtSettings {
     /// Adam steps of the first fit.
     pub first_steps: usize,
@@ -45,6 +43,10 @@ impl Default for GpFtSettings {
         }
     }
 }
+
+/// Fitted hyperparameters as [`GpFreezeThaw::hyperparameters`] reports them:
+/// (μ, a_x, length scales, a_t, α, β, σ²).
+pub type Hyperparameters = (f64, f64, Vec<f64>, f64, f64, f64, f64);
 
 /// The kernel hyperparameters (logarithms, except the mean).
 #[derive(Module, Debug)]
@@ -190,11 +192,11 @@ pub struct GpFreezeThaw {
 }
 
 impl GpFreezeThaw {
-    /// An unfitted model on the CPU.
-    pub fn new(settings: GpFtSettings) -> Self {
+    /// An unfitted model on `device` (autodiff is added here).
+    pub fn new(settings: GpFtSettings, device: &Device) -> Self {
         Self {
             settings,
-            device: Device::flex().autodiff(),
+            device: device.clone().autodiff(),
             kernel: None,
             optim: None,
             last_lml: None,
@@ -207,7 +209,7 @@ impl GpFreezeThaw {
     }
 
     /// Fitted hyperparameters: (μ, a_x, length scales, a_t, α, β, σ²).
-    pub fn hyperparameters(&self) -> Option<(f64, f64, Vec<f64>, f64, f64, f64, f64)> {
+    pub fn hyperparameters(&self) -> Option<Hyperparameters> {
         let k = self.kernel.as_ref()?;
         let one = |p: &Param<Tensor<1>>| values(&p.val())[0];
         Some((

@@ -2,8 +2,10 @@
 
 pub mod dpl;
 pub mod dyhpo;
+pub mod gp;
 pub mod gp_ft;
 pub mod pfn;
+pub mod tensors;
 pub mod uniform;
 
 pub use dpl::{Dpl, DplSettings};

@@ -8,10 +8,10 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::random_fresh;
+use super::schedule::{rung_epochs, s_max};
 use crate::error::{HpoError, Result};
 use crate::history::History;
 use crate::optimizer::{Action, Optimizer};
-use crate::schedule::{rung_epochs, s_max};
 
 /// ASHA.
 pub struct Asha {

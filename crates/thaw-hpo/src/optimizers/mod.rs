@@ -1,8 +1,10 @@
 //! The optimisers: one file each.
 
 pub mod asha;
+pub mod mfpi;
 pub mod model_based;
 pub mod random_search;
+pub mod schedule;
 pub mod successive_halving;
 
 pub use asha::Asha;

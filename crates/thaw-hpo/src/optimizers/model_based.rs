@@ -4,7 +4,7 @@
 //! Candidates are every configuration not fully trained (on a tabular benchmark that
 //! includes every unseen one). The initial design is one random configuration for one
 //! epoch. Acquisitions:
-//! - **MFPI-random** (ifBO): see [`crate::mfpi`];
+//! - **MFPI-random** (ifBO): see [`super::mfpi`];
 //! - **one-step EI** (DyHPO, GP freeze-thaw): each candidate is asked at its next epoch
 //!   b + 1, against the best value observed at that epoch (the best at any epoch if no
 //!   configuration has reached it);
@@ -20,11 +20,11 @@
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
+use super::mfpi::{MfpiDraw, argmax, mfpi_scores};
 use super::random_fresh;
 use crate::curve_model::CurveModel;
 use crate::error::{HpoError, Result};
 use crate::history::{At, History};
-use crate::mfpi::{MfpiDraw, argmax, mfpi_scores};
 use crate::optimizer::{Action, Optimizer};
 
 /// How candidates are scored.

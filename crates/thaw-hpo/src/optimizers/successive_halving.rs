@@ -2,7 +2,7 @@
 //! actions: a rung's configurations are trained to the rung's epoch one action each,
 //! the best 1/η (by their value at that epoch) resume to the next rung, and when a
 //! bracket ends the next begins (HyperBand cycles its brackets s_max … 0; SHA repeats
-//! s_max). Brackets come from [`crate::schedule`].
+//! s_max). Brackets come from [`super::schedule`].
 
 use std::collections::VecDeque;
 
@@ -10,10 +10,10 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::random_fresh;
+use super::schedule::{Rung, bracket, s_max};
 use crate::error::{HpoError, Result};
 use crate::history::History;
 use crate::optimizer::{Action, Optimizer};
-use crate::schedule::{Rung, bracket, s_max};
 
 /// SHA or HyperBand.
 pub struct SuccessiveHalving {

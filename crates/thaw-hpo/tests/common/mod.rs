@@ -60,7 +60,7 @@ pub fn sample_gp(k: &faer::Mat<f64>, mu: f64, rng: &mut StdRng) -> Vec<f64> {
 pub fn oracle_final(k: &faer::Mat<f64>, y: &[f64], mu: f64, h: &History) -> (f64, f64) {
     use faer::Mat;
     use thaw_hpo::Predictive;
-    use thaw_hpo::gp::GpSolve;
+    use thaw_hpo::models::gp::GpSolve;
     let epochs = h.max_epochs();
     let obs: Vec<usize> = (0..h.n_configs())
         .flat_map(|c| (0..h.curve(c).len()).map(move |e| c * epochs + e))

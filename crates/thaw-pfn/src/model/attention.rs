@@ -12,7 +12,7 @@ use burn::tensor::Tensor;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 
-use super::init::Init;
+use crate::init::Init;
 
 /// Keys and values of the context tokens for one layer, `[batch, heads, n_ctx, d_head]`.
 #[derive(Debug, Clone)]

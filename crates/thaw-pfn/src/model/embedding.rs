@@ -6,7 +6,7 @@ use burn::nn::{Embedding, Linear};
 use burn::tensor::{Int, Tensor};
 use thaw_prior::{FEATURES, MAX_CURVE_ID};
 
-use super::init::Init;
+use crate::init::Init;
 
 /// Embeds tokens: `Linear(11 → d)` of `[(t − ½)·√12, h·10/d_h padded]` + `Embedding(1001, d)`
 /// of the curve id, and for context tokens `Linear(1 → d)` of `(y − ½)·√12`.

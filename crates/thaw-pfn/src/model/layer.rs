@@ -6,7 +6,7 @@ use burn::tensor::Tensor;
 use burn::tensor::activation::gelu;
 
 use super::attention::{Attention, KeyValues};
-use super::init::Init;
+use crate::init::Init;
 
 /// A transformer encoder layer whose attention reads keys/values from the context only.
 #[derive(Module, Debug)]

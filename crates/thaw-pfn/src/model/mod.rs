@@ -3,7 +3,6 @@
 
 pub mod attention;
 pub mod embedding;
-pub mod init;
 pub mod input;
 pub mod layer;
 pub mod pfn;

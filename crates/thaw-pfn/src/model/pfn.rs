@@ -2,15 +2,15 @@
 
 use burn::module::Module;
 use burn::nn::Linear;
-use burn::tensor::activation::{gelu, log_softmax};
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::activation::gelu;
+use burn::tensor::{Device, Tensor};
 
 use super::attention::KeyValues;
 use super::embedding::TokenEmbedding;
-use super::init::Init;
 use super::input::{PfnInput, TokenTensors};
 use super::layer::EncoderLayer;
 use crate::config::PfnConfig;
+use crate::init::Init;
 
 /// The transformer surrogate of reference §1.
 #[derive(Module, Debug)]
@@ -86,15 +86,4 @@ impl Pfn {
     fn decode(&self, h: Tensor<3>) -> Tensor<3> {
         self.decoder_out.forward(gelu(self.decoder_in.forward(h)))
     }
-}
-
-/// Mean cross-entropy of `logits` (`[b, m, K]`) at the target `bins` (`[b, m]`): the
-/// bar-distribution NLL up to the constant ln K (density NLL = this − ln K).
-pub fn bar_cross_entropy(logits: Tensor<3>, bins: Tensor<2, Int>) -> Tensor<1> {
-    bar_log_probs(logits, bins).mean().neg()
-}
-
-/// Log-probability of each target's bin under `logits` (`[b, m, K]`): `[b, m, 1]`.
-pub fn bar_log_probs(logits: Tensor<3>, bins: Tensor<2, Int>) -> Tensor<3> {
-    log_softmax(logits, 2).gather(2, bins.unsqueeze_dim(2))
 }

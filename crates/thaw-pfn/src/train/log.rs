@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::write_atomically;
 use crate::error::{PfnError, Result};
+use thaw_data::atomic::write_bytes as write_atomically;
 
 /// One logged step (also what the progress display shows).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

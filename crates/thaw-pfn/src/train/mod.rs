@@ -1,6 +1,7 @@
 //! Training: settings, schedule, clipping, the loop and its log.
 
 pub mod clip;
+pub mod data;
 pub mod log;
 pub mod parallel;
 pub mod schedule;
@@ -8,6 +9,7 @@ pub mod settings;
 pub mod trainer;
 pub mod validation;
 
+pub use data::{RunPlace, priors, train};
 pub use log::StepRecord;
 pub use settings::TrainConfig;
 pub use trainer::{Silent, TrainObserver, TrainOutcome, TrainRun};

@@ -12,7 +12,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 use thaw_prior::{Batch, FEATURES};
 
-use crate::model::pfn::bar_cross_entropy;
+use crate::bar::loss::bar_cross_entropy;
 use crate::model::{Pfn, PfnInput};
 
 /// Mean cross-entropy of `batch` and its gradients for `model` (on an autodiff `device`).

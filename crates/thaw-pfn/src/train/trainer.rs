@@ -20,7 +20,8 @@ use super::schedule::WarmupCosine;
 use super::settings::TrainConfig;
 use super::validation::ValSet;
 use crate::checkpoint::{
-    self, CheckpointConfig, FORMAT_VERSION, LOG_FILE, Metrics, ResumeState, WEIGHTS_FILE,
+    self, CheckpointConfig, FORMAT_VERSION, LOG_FILE, Metrics, ResumeState, TrainingData,
+    WEIGHTS_FILE,
 };
 use crate::error::{PfnError, Result};
 use crate::model::Pfn;
@@ -50,8 +51,8 @@ pub struct TrainRun<'a> {
     pub prior: &'a (dyn Prior + Sync),
     /// Held-out batches for validation (none: no validation).
     pub val_prior: Option<&'a (dyn Prior + Sync)>,
-    /// Description of the data and prior, stored in `config.json`.
-    pub data: serde_json::Value,
+    /// What it trains on, stored in `config.json`.
+    pub data: TrainingData,
     /// Checkpoint directory.
     pub out: PathBuf,
     /// Continue from the checkpoint in `out`.
@@ -105,10 +106,9 @@ impl TrainRun<'_> {
         };
         if self.resume {
             let saved = checkpoint::read_config(&self.out)?;
-            let saved_training: TrainConfig = serde_json::from_value(saved.training.clone())
-                .map_err(|e| {
-                    PfnError::checkpoint(&self.out, format!("training settings unreadable: {e}"))
-                })?;
+            let saved_training = saved.training.clone().ok_or_else(|| {
+                PfnError::checkpoint(&self.out, "config.json has no training settings to resume")
+            })?;
             if &saved_training != cfg {
                 return Err(PfnError::InvalidTraining(format!(
                     "--resume needs the settings of the original run; {} has {saved_training:?}, asked {cfg:?}",
@@ -229,8 +229,8 @@ impl TrainRun<'_> {
         let config = CheckpointConfig {
             format_version: FORMAT_VERSION,
             model: self.config.model.clone(),
-            training: serde_json::to_value(&self.config).expect("settings serialise"),
-            data: self.data.clone(),
+            training: Some(self.config.clone()),
+            data: Some(self.data.clone()),
             step: state.step,
             metrics: Metrics {
                 train_loss_ema: state.loss_ema,

@@ -6,7 +6,7 @@
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use thaw_prior::Batch;
 
-use crate::model::pfn::bar_log_probs;
+use crate::bar::loss::bar_log_probs;
 use crate::model::{Pfn, PfnInput};
 
 /// One validation pass's results.

@@ -23,7 +23,7 @@ pub const REFERENCE_MLPS: usize = 2_000;
 pub const CONFIGS_PER_MLP: usize = 5;
 /// Seed of the reference table (part of the prior's definition: changing it changes
 /// every batch).
-pub const REFERENCE_SEED: u64 = 0x1f_b0_2024;
+pub const REFERENCE_SEED: u64 = 0x1fb0_2024;
 
 /// A sorted sample of raw MLP outputs.
 #[derive(Debug, Clone)]

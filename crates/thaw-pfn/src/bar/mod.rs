@@ -3,6 +3,8 @@
 //! bin b (w = 1 / n). Every quantity below is exact for that piecewise-constant
 //! density.
 
+pub mod loss;
+
 /// A piecewise-constant density on [0, 1] with equal-width bins.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BarDistribution {

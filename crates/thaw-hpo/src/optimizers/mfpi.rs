@@ -130,7 +130,7 @@ mod tests {
         // Config 1 is at epoch 30 (y 0.5) with mean 0.5 → scored at 40: N(0.9, 0.05);
         // config 2 is new with mean 0.75 → scored at 10: N(0.85, 0.05); config 0 is worse.
         let mut h = History::new(vec![vec![0.1], vec![0.5], vec![0.9]], 50).unwrap();
-        h.observe_prefix(1, &vec![0.5; 30]).unwrap();
+        h.observe_prefix(1, &[0.5; 30]).unwrap();
         let model = Fake(vec![0.2, 0.5, 0.75]);
         let d = MfpiDraw {
             horizon: 10,
@@ -143,7 +143,7 @@ mod tests {
         assert_eq!(argmax(&s), Some(1));
         assert_eq!(argmax(&[0.1, f64::NAN, 0.3, 0.3]), Some(2));
         assert_eq!(argmax(&[]), None);
-        h.observe_prefix(0, &vec![0.1; 50]).unwrap();
+        h.observe_prefix(0, &[0.1; 50]).unwrap();
         assert!(
             mfpi_scores(&model, &h, &[0], &d).is_err(),
             "a finished config is no candidate"

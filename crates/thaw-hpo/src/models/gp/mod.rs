@@ -9,6 +9,8 @@
 //! constant, has ∇S = ∇L at the current θ: [`MarginalLikelihood::surrogate`] returns −S
 //! as the loss to minimise.
 
+pub mod kernels;
+
 use burn::tensor::{Device, Tensor, TensorData};
 use faer::linalg::solvers::{DenseSolveCore, Llt, Solve};
 use faer::{Mat, Side};

@@ -25,75 +25,18 @@ use crate::model::Pfn;
 
 /// Weights file name.
 pub const WEIGHTS_FILE: &str = "model.safetensors";
-/// Configuration file name.
-pub const CONFIG_FILE: &str = "config.json";
 /// Training log file name.
 pub const LOG_FILE: &str = "train.jsonl";
 /// Resume-state folder name.
 pub const RESUME_DIR: &str = "resume";
-/// Version of the checkpoint layout written by this build.
-pub const FORMAT_VERSION: u32 = 1;
 
-/// Everything `config.json` records about a checkpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CheckpointConfig {
-    /// Layout version ([`FORMAT_VERSION`]).
-    pub format_version: u32,
-    /// The architecture.
-    pub model: PfnConfig,
-    /// How it was trained (free-form, written by the trainer; see `train::TrainConfig`).
-    pub training: serde_json::Value,
-    /// The data and prior it was trained on (free-form, written by the caller).
-    pub data: serde_json::Value,
-    /// Optimiser steps taken.
-    pub step: u64,
-    /// Latest metrics.
-    pub metrics: Metrics,
-    /// `git describe` of the code that trained it, when known.
-    pub git_revision: Option<String>,
-}
+pub mod contract;
+pub mod shipped;
 
-impl CheckpointConfig {
-    /// The config of an in-memory model that has no training record (tests, benchmarks).
-    pub fn untrained(model: PfnConfig) -> Self {
-        Self {
-            format_version: FORMAT_VERSION,
-            model,
-            training: serde_json::Value::Null,
-            data: serde_json::Value::Null,
-            step: 0,
-            metrics: Metrics::default(),
-            git_revision: None,
-        }
-    }
-}
-
-/// Metrics stored with a checkpoint.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Metrics {
-    /// Exponential moving average of the training cross-entropy.
-    pub train_loss_ema: Option<f64>,
-    /// Latest validation NLL (density; lower is better; ≥ −ln n_bins).
-    pub val_nll: Option<f64>,
-    /// Step of that validation.
-    pub val_step: Option<u64>,
-    /// At that validation: mean NLL increase of the queries whose curve has context
-    /// points when their curve ids are zeroed — how much the model follows a curve's own
-    /// points through its id (≈ 0: not at all).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub val_id_gain: Option<f64>,
-    /// Seconds spent training so far.
-    pub wall_time_s: f64,
-    /// Device the run used.
-    pub device: String,
-}
-
-/// A temporary sibling of `path` (`<name>.tmp-<pid>`), renamed over it once complete.
-fn temp_name(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp-{}", std::process::id()));
-    path.with_file_name(name)
-}
+pub use contract::{
+    AugmentKind, CONFIG_FILE, CheckpointConfig, FORMAT_VERSION, Metrics, PriorKind, TrainingData,
+    read_config, write_config,
+};
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PfnError + '_ {
     move |source| PfnError::Io {
@@ -102,64 +45,17 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PfnError + '_ {
     }
 }
 
-/// Writes `bytes` to `path` atomically (temporary file + rename).
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = temp_name(path);
-    fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    fs::rename(&tmp, path).map_err(io(path))
-}
-
-/// Reads and checks `<dir>/config.json`.
-pub fn read_config(dir: &Path) -> Result<CheckpointConfig> {
-    if !dir.is_dir() {
-        return Err(PfnError::checkpoint(dir, "not a directory"));
-    }
-    let path = dir.join(CONFIG_FILE);
-    let text = fs::read_to_string(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            PfnError::checkpoint(
-                &path,
-                "missing: a checkpoint needs config.json beside model.safetensors",
-            )
-        } else {
-            PfnError::Io {
-                path: path.clone(),
-                source: e,
-            }
-        }
-    })?;
-    let config: CheckpointConfig = serde_json::from_str(&text)
-        .map_err(|e| PfnError::checkpoint(&path, format!("not a valid checkpoint config: {e}")))?;
-    if config.format_version != FORMAT_VERSION {
-        return Err(PfnError::checkpoint(
-            &path,
-            format!(
-                "format version {} (this build reads {FORMAT_VERSION})",
-                config.format_version
-            ),
-        ));
-    }
-    config
-        .model
-        .validate()
-        .map_err(|e| PfnError::checkpoint(&path, e.to_string()))?;
-    Ok(config)
-}
-
-/// Writes `<dir>/config.json` atomically.
-pub fn write_config(dir: &Path, config: &CheckpointConfig) -> Result<()> {
-    let text = serde_json::to_string_pretty(config).expect("config serialises");
-    write_atomically(&dir.join(CONFIG_FILE), text.as_bytes())
-}
-
 /// Saves the weights of `model` to `path` (safetensors, atomically).
 pub fn save_weights(model: &Pfn, path: &Path) -> Result<()> {
-    let tmp = temp_name(path);
-    let mut store = SafetensorsStore::from_file(&tmp).metadata("format", "thaw-pfn");
-    model
-        .save_into(&mut store)
-        .map_err(|e| PfnError::checkpoint(&tmp, format!("cannot write weights: {e}")))?;
-    fs::rename(&tmp, path).map_err(io(path))
+    thaw_data::atomic::write_via_path(path, |tmp: &Path| {
+        // The temporary file exists already (created empty by the atomic writer).
+        let mut store = SafetensorsStore::from_file(tmp)
+            .overwrite(true)
+            .metadata("format", "thaw-pfn");
+        model
+            .save_into(&mut store)
+            .map_err(|e| PfnError::checkpoint(path, format!("cannot write weights: {e}")))
+    })
 }
 
 /// Loads weights from `path` into a model of architecture `config` on `device`.

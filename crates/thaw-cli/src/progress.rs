@@ -1,9 +1,27 @@
-//! A training progress bar (indicatif): step, loss EMA, validation NLL, tokens/s, ETA.
+//! Progress bars: one helper for every command, and the training observer.
 
 use indicatif::{ProgressBar, ProgressStyle};
 use thaw_pfn::train::{StepRecord, TrainObserver};
 
-/// Shows training progress on stderr (hidden when stderr is not a terminal or `quiet`).
+/// A bar of `len` units on stderr: elapsed time, the bar, `pos/len`, then `what` (e.g.
+/// `"epochs {msg}"` or `"draws ETA {eta}"`, indicatif template keys allowed). Hidden
+/// when `quiet` (and by indicatif when stderr is not a terminal).
+pub fn bar(len: u64, what: &str, quiet: bool) -> ProgressBar {
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(len)
+    };
+    let template = format!("{{elapsed_precise}} [{{bar:30}}] {{pos}}/{{len}} {what}");
+    bar.set_style(
+        ProgressStyle::with_template(&template)
+            .expect("a valid progress template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Shows training progress: step, loss EMA, validation NLL and id gain, tokens/s, ETA.
 pub struct TrainProgress {
     bar: ProgressBar,
     last_val: Option<f64>,
@@ -12,20 +30,8 @@ pub struct TrainProgress {
 impl TrainProgress {
     /// A bar; `quiet` hides it.
     pub fn new(quiet: bool) -> Self {
-        let bar = if quiet {
-            ProgressBar::hidden()
-        } else {
-            ProgressBar::new(0)
-        };
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:30}] step {pos}/{len} {msg} ETA {eta}",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
         Self {
-            bar,
+            bar: bar(0, "steps {msg} ETA {eta}", quiet),
             last_val: None,
         }
     }

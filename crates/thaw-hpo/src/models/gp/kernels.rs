@@ -1,28 +1,8 @@
 //! Covariance functions as burn tensor expressions (differentiable in their parameters).
 
-use burn::module::Param;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
-/// A trainable scalar (shape [1]) with initial value `v`.
-pub fn scalar(v: f32, device: &Device) -> Param<Tensor<1>> {
-    Param::from_tensor(Tensor::from_data(TensorData::new(vec![v], [1]), device))
-}
-
-/// A trainable vector filled with `v`.
-pub fn vector(v: f32, n: usize, device: &Device) -> Param<Tensor<1>> {
-    Param::from_tensor(Tensor::from_data(TensorData::new(vec![v; n], [n]), device))
-}
-
-/// Row-major `[rows, cols]` data as a tensor.
-pub fn matrix(values: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Tensor<2> {
-    Tensor::from_data(TensorData::new(values, [rows, cols]), device)
-}
-
-/// A `[n]` tensor.
-pub fn column(values: Vec<f32>, device: &Device) -> Tensor<1> {
-    let n = values.len();
-    Tensor::from_data(TensorData::new(values, [n]), device)
-}
+use crate::models::tensors::matrix;
 
 /// Squared distances between the rows of `a` ([n, d]) and `b` ([m, d]), each feature
 /// divided by its length scale: `[n, m]`, clamped at 0.
@@ -95,17 +75,10 @@ pub fn exp_decay(
     ((sum.log().neg() + log_beta.unsqueeze_dim::<2>(0)) * alpha).exp()
 }
 
-/// Reads a tensor's values as f64.
-pub fn values<const D: usize>(t: &Tensor<D>) -> Vec<f64> {
-    t.to_data()
-        .try_to_vec::<f32>()
-        .map(|v| v.into_iter().map(f64::from).collect())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::tensors::{column, values};
 
     #[test]
     fn distances_from_parts_stay_zero_for_equal_rows_at_tiny_length_scales() {

@@ -1,0 +1,104 @@
+//! Argument groups shared by several commands (flattened into each), so that a flag
+//! means the same thing, with the same help, everywhere.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use thaw_pfn::device::DeviceKind;
+
+/// `--device`: where models run.
+#[derive(Debug, Clone, Args)]
+pub struct DeviceArg {
+    /// Device of the models: cpu (always built), wgpu or cuda (binaries built with those
+    /// features, see README "Backends").
+    #[arg(long, value_enum, default_value_t = DeviceKind::Cpu)]
+    pub device: DeviceKind,
+}
+
+impl DeviceArg {
+    /// The burn device, or an error saying why it is not available.
+    pub fn select(&self) -> anyhow::Result<burn::tensor::Device> {
+        Ok(thaw_pfn::device::select(self.device)?)
+    }
+}
+
+/// `--refit-growth`: the refit schedule of the baseline curve models.
+#[derive(Debug, Clone, Args)]
+pub struct RefitArg {
+    /// DPL, DyHPO and GP-FT retrain once the observed points have grown by this fraction
+    /// since their last fit; 0 retrains at every step as in the papers (much slower).
+    #[arg(long, default_value_t = thaw_hpo::method::DEFAULT_REFIT_GROWTH)]
+    pub refit_growth: f64,
+}
+
+impl RefitArg {
+    /// The growth, checked.
+    pub fn growth(&self) -> anyhow::Result<f64> {
+        if !(self.refit_growth >= 0.0 && self.refit_growth.is_finite()) {
+            anyhow::bail!("--refit-growth must be a finite number ≥ 0");
+        }
+        Ok(self.refit_growth)
+    }
+}
+
+/// `--checkpoints`: where the shipped checkpoints live.
+#[derive(Debug, Clone, Args)]
+pub struct CheckpointsArg {
+    /// Directory of the shipped checkpoints that adam-pfn and ft-pfn name.
+    #[arg(long, default_value = "checkpoints")]
+    pub checkpoints: PathBuf,
+}
+
+/// `--allow-train-tasks`: the leave-tasks-out override.
+#[derive(Debug, Clone, Args)]
+pub struct AllowTrainTasksArg {
+    /// Run a PFN on tasks its checkpoint was trained on (not a fair test; the outputs
+    /// mark it).
+    #[arg(long)]
+    pub allow_train_tasks: bool,
+}
+
+/// `--quiet`: no progress bar.
+#[derive(Debug, Clone, Args)]
+pub struct QuietArg {
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `ifbo --method`: which optimiser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OptimizerName {
+    /// Model-based freeze-thaw with the curve model of --surrogate.
+    Ifbo,
+    /// HyperBand (η = 3, min 1 epoch).
+    Hyperband,
+    /// Asynchronous successive halving.
+    Asha,
+    /// One successive-halving bracket, started over and over.
+    Sha,
+    /// Random search with full-budget evaluations.
+    Random,
+}
+
+/// `--model` / `--cv-model`: an architecture preset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelPreset {
+    /// d 32, 2 layers: for tests (a step in milliseconds).
+    Tiny,
+    /// d 128, 3 layers: trainable on 2 CPU cores within an hour.
+    Small,
+    /// d 512, 6 layers: the FT-PFN paper's shape (≈ 14.7 M parameters).
+    Paper,
+}
+
+impl ModelPreset {
+    /// The architecture.
+    pub fn config(self) -> thaw_pfn::PfnConfig {
+        match self {
+            Self::Tiny => thaw_pfn::PfnConfig::tiny(),
+            Self::Small => thaw_pfn::PfnConfig::small(),
+            Self::Paper => thaw_pfn::PfnConfig::paper(),
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! `eval-lc --cross-validate`: the fold models (trained with the training library, or
+//! reused from `--cv-dir` when a finished one with the same settings is there).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use thaw_bench::Method;
+use thaw_pfn::checkpoint::{AugmentKind, CONFIG_FILE, PriorKind, TrainingData, read_config};
+use thaw_pfn::train::TrainConfig;
+
+use super::eval_lc::EvalLcArgs;
+use super::train_pfn::TrainJob;
+use crate::args::DeviceArg;
+
+/// What every fold model of one `eval-lc` run shares.
+pub struct FoldPlan {
+    k: usize,
+    tasks: Vec<String>,
+    data: PathBuf,
+    config: TrainConfig,
+    dir: PathBuf,
+    device: DeviceArg,
+    quiet: bool,
+}
+
+impl FoldPlan {
+    /// The plan of `--cross-validate k` over `tasks` (task i is in fold i mod k).
+    pub fn new(a: &EvalLcArgs, tasks: &[String]) -> anyhow::Result<Self> {
+        let k = a.cross_validate;
+        if k < 2 || k > tasks.len() {
+            bail!(
+                "--cross-validate {k}: need 2 ..= {} folds (one per task at most)",
+                tasks.len()
+            );
+        }
+        let config = TrainConfig {
+            steps: a.cv_steps as u64,
+            batch: 8,
+            seq_len: a.cv_seq_len,
+            lr: a.cv_lr,
+            seed: a.seed,
+            val_every: 100,
+            val_batches: 4,
+            checkpoint_every: 100,
+            data_parallel: a.cv_data_parallel,
+            ..TrainConfig::new(a.cv_model.config())
+        };
+        Ok(Self {
+            k,
+            tasks: tasks.to_vec(),
+            data: a.data.clone(),
+            config,
+            dir: a.cv_dir.clone(),
+            device: a.device.clone(),
+            quiet: a.quiet.quiet,
+        })
+    }
+
+    /// The held-out and the training tasks of `fold`.
+    fn split(&self, fold: usize) -> (Vec<String>, Vec<String>) {
+        let (held, train): (Vec<_>, Vec<_>) = self
+            .tasks
+            .iter()
+            .enumerate()
+            .partition(|(i, _)| i % self.k == fold);
+        let names = |v: Vec<(usize, &String)>| v.into_iter().map(|(_, t)| t.clone()).collect();
+        (names(held), names(train))
+    }
+}
+
+/// Row name of a cross-validated Adam-PFN.
+fn cv_name(augment: AugmentKind) -> String {
+    match augment {
+        AugmentKind::Cdf => "Adam-PFN (CDF)".into(),
+        AugmentKind::Mixup => "Adam-PFN (Mixup)".into(),
+        AugmentKind::None => "Adam-PFN (No aug.)".into(),
+    }
+}
+
+/// Trains (or reuses) the fold models; one method per augmentation.
+pub fn train_folds(
+    plan: &FoldPlan,
+    augments: &[AugmentKind],
+    out: &mut dyn Write,
+) -> anyhow::Result<Vec<Method>> {
+    let mut methods = Vec::new();
+    for &aug in augments {
+        let mut folds = Vec::new();
+        for fold in 0..plan.k {
+            let (held, train) = plan.split(fold);
+            let dir = plan.dir.join(format!("{}-fold{fold}", aug.as_str()));
+            let data = TrainingData {
+                prior: PriorKind::Taskset,
+                data: Some(plan.data.clone()),
+                train_tasks: train,
+                val_tasks: held,
+                augment: aug,
+            };
+            train_fold(plan, data, &dir, out)
+                .with_context(|| format!("fold model {}", dir.display()))?;
+            folds.push(dir);
+        }
+        methods.push(Method::CrossValidated {
+            name: cv_name(aug),
+            folds,
+        });
+    }
+    Ok(methods)
+}
+
+/// Trains one fold model unless a finished one with the same settings is in `dir`.
+fn train_fold(
+    plan: &FoldPlan,
+    data: TrainingData,
+    dir: &Path,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut config = plan.config.clone();
+    let resume = dir.join(CONFIG_FILE).exists();
+    if resume {
+        let saved = read_config(dir)?;
+        let (Some(t), Some(d)) = (&saved.training, &saved.data) else {
+            bail!(
+                "{} holds a checkpoint without a training record",
+                dir.display()
+            );
+        };
+        if !same_fold(t, d, &config, &data) {
+            bail!(
+                "{} holds a model trained with other settings; remove it or pick another --cv-dir",
+                dir.display()
+            );
+        }
+        if saved.step >= config.steps {
+            writeln!(
+                out,
+                "reusing {} ({} steps, validation NLL {:?})",
+                dir.display(),
+                saved.step,
+                saved.metrics.val_nll
+            )?;
+            return Ok(());
+        }
+        // Continue exactly as it was started (e.g. with another --cv-data-parallel).
+        config = t.clone();
+    }
+    writeln!(
+        out,
+        "training {} on {} task(s), holding out {}",
+        dir.display(),
+        data.train_tasks.len(),
+        data.val_tasks.join(", ")
+    )?;
+    let job = TrainJob {
+        out_dir: dir.to_path_buf(),
+        resume,
+        device: plan.device.clone(),
+        pause_at: None,
+        quiet: plan.quiet,
+    };
+    job.run(config, data, out)?;
+    Ok(())
+}
+
+/// Whether a saved fold model was trained as asked (data-parallel aside: it changes
+/// only the float summation order).
+fn same_fold(t: &TrainConfig, d: &TrainingData, want: &TrainConfig, data: &TrainingData) -> bool {
+    let sorted = |v: &[String]| {
+        let mut v = v.to_vec();
+        v.sort();
+        v
+    };
+    sorted(&d.train_tasks) == sorted(&data.train_tasks)
+        && d.augment == data.augment
+        && t.steps == want.steps
+        && t.seq_len == want.seq_len
+        && t.seed == want.seed
+        && (t.lr - want.lr).abs() < 1e-12
+        && t.model == want.model
+}

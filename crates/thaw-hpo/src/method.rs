@@ -1,0 +1,295 @@
+//! Methods: a curve model plus an optimiser and their settings, as one serialisable
+//! value ([`MethodSpec`]) that `ifbo`, `bench-hpo` and (later) `thaw tune` build the
+//! same way. A benchmark run is keyed by [`MethodSpec::key`], so runs made with other
+//! settings are never mixed in.
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+use thaw_pfn::Surrogate;
+use thaw_pfn::checkpoint::shipped;
+
+use crate::error::{HpoError, Result};
+use crate::models::{Dpl, DplSettings, Dyhpo, DyhpoSettings, GpFreezeThaw, GpFtSettings, PfnModel};
+use crate::optimizer::Optimizer;
+use crate::optimizers::{Acquisition, Asha, ModelBased, RandomSearch, SuccessiveHalving};
+
+/// η of the successive-halving methods (reference §6).
+pub const ETA: usize = 3;
+/// Smallest budget of a successive-halving rung, in epochs.
+pub const MIN_EPOCHS: usize = 1;
+/// Default refit schedule of DPL, DyHPO and GP-FT: refit once the observed points have
+/// grown by 10 % since the last fit (54 fits in a 1000-epoch run instead of 999; see
+/// [`ModelBased::with_refit_growth`]).
+pub const DEFAULT_REFIT_GROWTH: f64 = 0.1;
+
+/// The names [`MethodSpec::named`] accepts, in the benchmark's default order.
+pub const METHOD_NAMES: [&str; 9] = [
+    "adam-pfn",
+    "ft-pfn",
+    "dpl",
+    "dyhpo",
+    "gp-ft",
+    "hyperband",
+    "asha",
+    "sha",
+    "random",
+];
+
+/// One HPO method with every setting that decides its runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "kebab-case")]
+pub enum MethodSpec {
+    /// ifBO: MFPI-random on a PFN checkpoint.
+    Ifbo {
+        /// Label of the checkpoint in names and tables (e.g. "Adam-PFN").
+        label: String,
+        /// Checkpoint directory.
+        checkpoint: PathBuf,
+    },
+    /// Deep power laws with EI at the last epoch.
+    Dpl {
+        /// The ensemble's settings (its seed is replaced by the run's).
+        settings: DplSettings,
+        /// Refit once the observed points grew by this fraction.
+        refit_growth: f64,
+    },
+    /// DyHPO: deep-kernel GP with one-step EI.
+    Dyhpo {
+        /// The model's settings (its seed is replaced by the run's).
+        settings: DyhpoSettings,
+        /// Refit once the observed points grew by this fraction.
+        refit_growth: f64,
+    },
+    /// GP freeze-thaw with one-step EI.
+    GpFt {
+        /// The hyperparameter fit's settings.
+        settings: GpFtSettings,
+        /// Refit once the observed points grew by this fraction.
+        refit_growth: f64,
+    },
+    /// HyperBand.
+    #[serde(rename = "hyperband")]
+    HyperBand {
+        /// Reduction factor η.
+        eta: usize,
+        /// Smallest rung, in epochs.
+        min_epochs: usize,
+    },
+    /// Asynchronous successive halving.
+    Asha {
+        /// Reduction factor η.
+        eta: usize,
+        /// Smallest rung, in epochs.
+        min_epochs: usize,
+    },
+    /// One successive-halving bracket started over and over.
+    Sha {
+        /// Reduction factor η.
+        eta: usize,
+        /// Smallest rung, in epochs.
+        min_epochs: usize,
+    },
+    /// Random search with full-budget evaluations.
+    Random,
+}
+
+impl MethodSpec {
+    /// A method from its command-line name: one of [`METHOD_NAMES`] (`adam-pfn` and
+    /// `ft-pfn` are the shipped checkpoints under `checkpoints`, see
+    /// [`shipped::resolve`]) or a PFN checkpoint directory.
+    pub fn named(name: &str, checkpoints: &Path) -> Result<Self> {
+        let refit_growth = DEFAULT_REFIT_GROWTH;
+        let bandit = (ETA, MIN_EPOCHS);
+        Ok(match name {
+            "dpl" => Self::Dpl {
+                settings: DplSettings::default(),
+                refit_growth,
+            },
+            "dyhpo" => Self::Dyhpo {
+                settings: DyhpoSettings::default(),
+                refit_growth,
+            },
+            "gp-ft" => Self::GpFt {
+                settings: GpFtSettings::default(),
+                refit_growth,
+            },
+            "hyperband" => Self::HyperBand {
+                eta: bandit.0,
+                min_epochs: bandit.1,
+            },
+            "asha" => Self::Asha {
+                eta: bandit.0,
+                min_epochs: bandit.1,
+            },
+            "sha" => Self::Sha {
+                eta: bandit.0,
+                min_epochs: bandit.1,
+            },
+            "random" => Self::Random,
+            // A method's name wins over a directory of that name; then shipped
+            // checkpoints, then any checkpoint directory.
+            other => match shipped::resolve(other, checkpoints) {
+                Some((label, checkpoint)) => Self::Ifbo { label, checkpoint },
+                None => {
+                    return Err(HpoError::InvalidInput(format!(
+                        "unknown method {other:?}: choose from {} or give a checkpoint directory",
+                        METHOD_NAMES.join(", ")
+                    )));
+                }
+            },
+        })
+    }
+
+    /// The same method with baseline refits at `growth` (no effect on the others).
+    pub fn with_refit_growth(mut self, growth: f64) -> Self {
+        if let Self::Dpl { refit_growth, .. }
+        | Self::Dyhpo { refit_growth, .. }
+        | Self::GpFt { refit_growth, .. } = &mut self
+        {
+            *refit_growth = growth;
+        }
+        self
+    }
+
+    /// Name in tables and outputs ("ifBO (Adam-PFN)", "DPL", …).
+    pub fn name(&self) -> String {
+        match self {
+            Self::Ifbo { label, .. } => format!("ifBO ({label})"),
+            Self::Dpl { .. } => "DPL".into(),
+            Self::Dyhpo { .. } => "DyHPO".into(),
+            Self::GpFt { .. } => "GP-FT".into(),
+            Self::HyperBand { .. } => "HyperBand".into(),
+            Self::Asha { .. } => "ASHA".into(),
+            Self::Sha { .. } => "SHA".into(),
+            Self::Random => "Random search".into(),
+        }
+    }
+
+    /// The name as a file-name component: lower case, letters, digits and dashes.
+    pub fn slug(&self) -> String {
+        let mut s = String::new();
+        for ch in self.name().chars() {
+            if ch.is_ascii_alphanumeric() {
+                s.push(ch.to_ascii_lowercase());
+            } else if !s.ends_with('-') {
+                s.push('-');
+            }
+        }
+        s.trim_matches('-').to_string()
+    }
+
+    /// The serialised spec: equal keys, equal runs (given task, seed and budget).
+    pub fn key(&self) -> String {
+        serde_json::to_string(self).expect("a method spec serialises")
+    }
+
+    /// The PFN checkpoint, for ifBO.
+    pub fn checkpoint(&self) -> Option<&Path> {
+        match self {
+            Self::Ifbo { checkpoint, .. } => Some(checkpoint),
+            _ => None,
+        }
+    }
+
+    /// Relative cost of one run, for scheduling the expensive runs first.
+    pub fn cost_hint(&self) -> u32 {
+        match self {
+            Self::Dyhpo { .. } => 5,
+            Self::Dpl { .. } => 4,
+            Self::GpFt { .. } => 3,
+            Self::Ifbo { .. } => 2,
+            _ => 1,
+        }
+    }
+
+    /// A fresh optimiser seeded with `seed`, its curve model on `device`.
+    pub fn build(&self, seed: u64, device: &Device) -> Result<Box<dyn Optimizer>> {
+        let model_based = |model, acquisition, growth: f64| -> Box<dyn Optimizer> {
+            Box::new(
+                ModelBased::new(self.name(), model, acquisition, seed).with_refit_growth(growth),
+            )
+        };
+        Ok(match self {
+            Self::Ifbo { label, checkpoint } => {
+                let pfn = Surrogate::load_on(checkpoint, device.clone())?;
+                let model = Box::new(PfnModel::new(label.clone(), pfn));
+                Box::new(ModelBased::new(
+                    self.name(),
+                    model,
+                    Acquisition::MfpiRandom,
+                    seed,
+                ))
+            }
+            Self::Dpl {
+                settings,
+                refit_growth,
+            } => {
+                let model = Dpl::new(DplSettings { seed, ..*settings }, device);
+                model_based(Box::new(model), Acquisition::EiAtMax, *refit_growth)
+            }
+            Self::Dyhpo {
+                settings,
+                refit_growth,
+            } => {
+                let model = Dyhpo::new(DyhpoSettings { seed, ..*settings }, device);
+                model_based(Box::new(model), Acquisition::OneStepEi, *refit_growth)
+            }
+            Self::GpFt {
+                settings,
+                refit_growth,
+            } => {
+                let model = GpFreezeThaw::new(*settings, device);
+                model_based(Box::new(model), Acquisition::OneStepEi, *refit_growth)
+            }
+            Self::HyperBand { eta, min_epochs } => {
+                Box::new(SuccessiveHalving::hyperband(*eta, *min_epochs, seed))
+            }
+            Self::Asha { eta, min_epochs } => Box::new(Asha::new(*eta, *min_epochs, seed)),
+            Self::Sha { eta, min_epochs } => {
+                Box::new(SuccessiveHalving::sha(*eta, *min_epochs, seed))
+            }
+            Self::Random => Box::new(RandomSearch::new(seed)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_slug_and_key() {
+        let ck = Path::new("checkpoints");
+        let m = MethodSpec::named("adam-pfn", ck).unwrap();
+        assert_eq!(m.name(), "ifBO (Adam-PFN)");
+        assert_eq!(m.slug(), "ifbo-adam-pfn");
+        assert_eq!(m.checkpoint(), Some(ck.join("adam-pfn-small").as_path()));
+        assert_eq!(
+            MethodSpec::named("random", ck).unwrap().slug(),
+            "random-search"
+        );
+        for n in METHOD_NAMES {
+            let spec = MethodSpec::named(n, ck).unwrap();
+            let back: MethodSpec = serde_json::from_str(&spec.key()).unwrap();
+            assert_eq!(back, spec, "{n}");
+        }
+        let err = MethodSpec::named("tpe", ck).unwrap_err().to_string();
+        assert!(err.contains("tpe") && err.contains("hyperband"), "{err}");
+    }
+
+    #[test]
+    fn refit_growth_changes_the_key_of_baselines_only() {
+        let ck = Path::new("checkpoints");
+        let dpl = MethodSpec::named("dpl", ck).unwrap();
+        assert_ne!(dpl.key(), dpl.clone().with_refit_growth(0.0).key());
+        let hb = MethodSpec::named("hyperband", ck).unwrap();
+        assert_eq!(hb.key(), hb.clone().with_refit_growth(0.0).key());
+        assert!(
+            hb.key().contains("\"method\":\"hyperband\""),
+            "{}",
+            hb.key()
+        );
+    }
+}

@@ -1,0 +1,104 @@
+//! From what a run trains on ([`TrainingData`]) to its priors, and the one entry point
+//! that `train-pfn` and `eval-lc`'s fold models both call: [`train`].
+
+use std::path::PathBuf;
+
+use burn::tensor::Device;
+use thaw_data::{CdfAugment, MixupConfig, load_tasks};
+use thaw_prior::{Augment, ContextSize, FtPfnPrior, HpCount, Prior, TaskSetPrior};
+
+use super::settings::TrainConfig;
+use super::trainer::{TrainObserver, TrainOutcome, TrainRun};
+use crate::checkpoint::{AugmentKind, PriorKind, TrainingData};
+use crate::error::{PfnError, Result};
+
+/// A prior that can be shared across the data-parallel threads.
+pub type BoxedPrior = Box<dyn Prior + Sync>;
+
+/// The augmentation of the real-curve prior.
+pub fn augment(kind: AugmentKind) -> Augment {
+    match kind {
+        AugmentKind::Cdf => Augment::Cdf(CdfAugment::default()),
+        AugmentKind::Mixup => Augment::Mixup(MixupConfig::default()),
+        AugmentKind::None => Augment::None,
+    }
+}
+
+/// The training prior of `data` and its validation prior (none without validation
+/// tasks; FT-PFN validates on synthetic tasks from a seed stream training never uses).
+pub fn priors(data: &TrainingData) -> Result<(BoxedPrior, Option<BoxedPrior>)> {
+    match data.prior {
+        PriorKind::Ftpfn => {
+            let p = FtPfnPrior::new(ContextSize::Uniform, HpCount::Uniform)?;
+            Ok((Box::new(p.clone()), Some(Box::new(p))))
+        }
+        PriorKind::Taskset => {
+            let file = data.data.as_ref().ok_or_else(|| {
+                PfnError::InvalidTraining("the taskset prior needs a data file".into())
+            })?;
+            let mut only = data.train_tasks.clone();
+            only.extend(data.val_tasks.iter().cloned());
+            let tasks = load_tasks(file, Some(&only))?;
+            let pick = |names: &[String]| -> Vec<_> {
+                tasks
+                    .iter()
+                    .filter(|t| names.contains(&t.name))
+                    .cloned()
+                    .collect()
+            };
+            let train = TaskSetPrior::new(
+                &pick(&data.train_tasks),
+                augment(data.augment),
+                ContextSize::Uniform,
+            )?;
+            let val = if data.val_tasks.is_empty() {
+                None
+            } else {
+                let p =
+                    TaskSetPrior::new(&pick(&data.val_tasks), Augment::None, ContextSize::Uniform)?;
+                Some(Box::new(p) as BoxedPrior)
+            };
+            Ok((Box::new(train), val))
+        }
+    }
+}
+
+/// Where and how a run trains, besides its settings and data.
+#[derive(Debug, Clone)]
+pub struct RunPlace {
+    /// Checkpoint directory.
+    pub out: PathBuf,
+    /// Continue from the checkpoint in `out`.
+    pub resume: bool,
+    /// Device to train on.
+    pub device: Device,
+    /// Its name, for the record.
+    pub device_name: String,
+    /// Code revision, for the record.
+    pub git_revision: Option<String>,
+    /// Stop (with a checkpoint) once this many steps are done.
+    pub pause_at: Option<u64>,
+}
+
+/// Trains a PFN with `config` on `data` into `place.out`.
+pub fn train(
+    config: TrainConfig,
+    data: TrainingData,
+    place: RunPlace,
+    observer: &mut dyn TrainObserver,
+) -> Result<TrainOutcome> {
+    let (prior, val_prior) = priors(&data)?;
+    TrainRun {
+        config,
+        prior: prior.as_ref(),
+        val_prior: val_prior.as_deref(),
+        data,
+        out: place.out,
+        resume: place.resume,
+        device: place.device,
+        device_name: place.device_name,
+        git_revision: place.git_revision,
+        pause_at: place.pause_at,
+    }
+    .run(observer)
+}
