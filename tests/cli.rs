@@ -136,6 +136,23 @@ fn help_teaches_with_examples() {
     let o = thaw(&["--help"], tmp.path());
     assert!(o.status.success());
     assert!(text(&o).0.contains("thaw data import"));
+    // Every command is a subcommand, each listed with its purpose and its own examples.
+    for cmd in [
+        "data",
+        "train-pfn",
+        "ifbo",
+        "eval-lc",
+        "bench-hpo",
+        "predict",
+        "prior-sample",
+    ] {
+        assert!(text(&o).0.contains(&format!("\n  {cmd} ")), "{cmd}");
+        let h = thaw(&[cmd, "--help"], tmp.path());
+        assert!(h.status.success(), "{cmd}");
+        if cmd != "data" {
+            assert!(text(&h).0.contains("Examples:"), "{cmd}");
+        }
+    }
     let o = thaw(&["data", "summary", "--help"], tmp.path());
     assert!(text(&o).0.contains("1 - loss / M"));
     let o = thaw(&["data", "bogus"], tmp.path());
