@@ -164,6 +164,24 @@ fn help_teaches_with_examples() {
 }
 
 #[test]
+fn a_device_not_in_the_build_is_a_one_line_error_on_every_model_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    for cmd in ["train-pfn", "ifbo", "eval-lc", "bench-hpo", "predict"] {
+        for (device, feature) in [("cuda", "--features cuda"), ("wgpu", "--features wgpu")] {
+            let mut args = vec![cmd, "--device", device];
+            if cmd != "predict" {
+                args.extend(["--out", "o"]);
+            }
+            let o = thaw(&args, tmp.path());
+            let (_, err) = text(&o);
+            assert_eq!(o.status.code(), Some(1), "{cmd} {device}: {err}");
+            assert_eq!(err.lines().count(), 1, "{cmd} {device}: {err}");
+            assert!(err.contains(feature), "{cmd} {device}: {err}");
+        }
+    }
+}
+
+#[test]
 fn prior_sample_writes_parquet_csv_and_svg_that_agree() {
     let tmp = tempfile::tempdir().unwrap();
     let sample = |out: &str| {

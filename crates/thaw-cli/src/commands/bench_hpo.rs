@@ -84,6 +84,7 @@ pub fn run(a: BenchHpoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if a.budget == 0 || a.seeds == 0 {
         bail!("--budget and --seeds must be at least 1");
     }
+    let device = a.device.select()?;
     let methods = method_specs(&a)?;
     let tasks = chosen_tasks(&a, &methods)?;
     let threads = a.threads.unwrap_or_else(|| {
@@ -95,7 +96,7 @@ pub fn run(a: BenchHpoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         threads,
         allow_train_tasks: a.allow.allow_train_tasks,
         dir: a.out.join("runs"),
-        device: a.device.select()?,
+        device,
     };
     let n_runs = methods.len() * tasks.len() * settings.seeds.len();
     writeln!(

@@ -149,6 +149,7 @@ enum Baseline {
 
 /// Runs `eval-lc`.
 pub fn run(a: EvalLcArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let device = a.device.select()?;
     let tasks = selected_tasks(&a)?;
     let names: Vec<String> = tasks.iter().map(|t| t.name.clone()).collect();
     let mut methods = Vec::new();
@@ -167,7 +168,7 @@ pub fn run(a: EvalLcArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         seed: a.seed,
         allow_train_tasks: a.allow.allow_train_tasks,
         threads: a.threads,
-        device: a.device.select()?,
+        device,
     };
     let units = tasks.len() * settings.contexts.len() * settings.draws;
     writeln!(

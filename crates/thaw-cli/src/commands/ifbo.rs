@@ -91,10 +91,11 @@ struct Chosen {
 
 /// Runs `ifbo`.
 pub fn run(a: IfboArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let device = a.device.select()?;
     let spec = method_spec(&a)?;
     let chosen = choose_task(&a, &spec)?;
     let mut optimizer = spec
-        .build(a.seed, &a.device.select()?)
+        .build(a.seed, &device)
         .with_context(|| format!("building {}", spec.name()))?;
     let mut objective = TabularObjective::new(chosen.task.curves.clone())?;
     let best_in_table = objective.best_value();

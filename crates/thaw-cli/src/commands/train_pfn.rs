@@ -143,6 +143,8 @@ pub struct TrainArgs {
 
 /// Runs `train-pfn`.
 pub fn run(a: TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    // The device first: a build without it should say so before any data is read.
+    a.device.select()?;
     let (config, data) = if a.resume { resumed(&a)? } else { fresh(&a)? };
     let job = TrainJob {
         out_dir: a.out.clone(),
