@@ -74,7 +74,7 @@ fn refuses_training_tasks_scores_every_method_and_cross_validates() {
         "{table}"
     );
 
-    // The held-out task with every baseline: 5 methods × 2 contexts × 2 draws.
+    // The held-out task with every baseline: 7 methods × 2 contexts × 2 draws.
     let o = eval(
         &[
             "--tasks",
@@ -92,8 +92,16 @@ fn refuses_training_tasks_scores_every_method_and_cross_validates() {
     );
     assert!(o.status.success(), "{}", text(&o));
     let csv = std::fs::read_to_string(root.join("r2/scores.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 1 + 5 * 2 * 2, "{csv}");
-    for m in ["tiny,", "DPL,", "DyHPO,", "GP-FT,", "Uniform,"] {
+    assert_eq!(csv.lines().count(), 1 + 7 * 2 * 2, "{csv}");
+    for m in [
+        "tiny,",
+        "DPL,",
+        "DyHPO,",
+        "GP-FT,",
+        "Last value,",
+        "HP nearest neighbours,",
+        "Uniform,",
+    ] {
         assert_eq!(
             csv.lines().filter(|l| l.starts_with(m)).count(),
             4,
@@ -107,6 +115,22 @@ fn refuses_training_tasks_scores_every_method_and_cross_validates() {
     }
     assert!(
         text(&o).contains("| Uniform | thaw | 0.000 /"),
+        "{}",
+        text(&o)
+    );
+    // Started and unstarted scores split the overall ones: n·all = n_s·started + n_u·unstarted.
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let num = |i: usize| f[i].parse::<f64>().unwrap();
+        let (n, n_s) = (num(8), num(9));
+        for (all, started, unstarted) in [(4, 11, 13), (5, 12, 14)] {
+            let joined = (n_s * num(started) + (n - n_s) * num(unstarted)) / n;
+            assert!((joined - num(all)).abs() < 1e-6 * (1.0 + num(all).abs()), "{line}");
+        }
+    }
+    assert!(
+        text(&o).contains("| Last value | started |")
+            && text(&o).contains("| HP nearest neighbours | unstarted |"),
         "{}",
         text(&o)
     );

@@ -15,7 +15,7 @@ use thaw_hpo::{At, History};
 use crate::error::{BenchError, Result};
 use crate::method::Method;
 use crate::sampler::sample_prefixes;
-use crate::score::score;
+use crate::score::{Score, score};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -49,6 +49,11 @@ pub struct LcRecord {
     pub ll: f64,
     /// Mean squared error of the predictive means.
     pub mse: f64,
+    /// The same two scores over the started configurations only (≥ 1 observed epoch;
+    /// none if the draw started none).
+    pub started: Option<Score>,
+    /// The same two scores over the unstarted configurations only.
+    pub unstarted: Option<Score>,
     /// Seconds spent fitting.
     pub fit_s: f64,
     /// Seconds spent predicting.
@@ -216,6 +221,16 @@ fn run_draw(
             .map_err(|e| model_err(&name, e))?;
         let t2 = Instant::now();
         let sc = score(&preds, &d.truth);
+        let part = |started: bool| {
+            let (p, t): (Vec<_>, Vec<_>) = d
+                .queries
+                .iter()
+                .zip(preds.iter().zip(&d.truth))
+                .filter(|(q, _)| (d.prefixes[q.config] > 0) == started)
+                .map(|(_, (p, t))| (p.clone(), *t))
+                .unzip();
+            (!t.is_empty()).then(|| score(&p, &t))
+        };
         out.push(LcRecord {
             method: name,
             task: u.task.name.clone(),
@@ -223,6 +238,8 @@ fn run_draw(
             draw: u.draw,
             ll: sc.ll,
             mse: sc.mse,
+            started: part(true),
+            unstarted: part(false),
             fit_s: (t1 - t0).as_secs_f64(),
             predict_s: (t2 - t1).as_secs_f64(),
             queries: d.queries.len(),

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 use thaw_hpo::CurveModel;
 use thaw_hpo::models::{
-    Dpl, DplSettings, Dyhpo, DyhpoSettings, GpFreezeThaw, GpFtSettings, PfnModel, UniformModel,
+    Dpl, DplSettings, Dyhpo, DyhpoSettings, GpFreezeThaw, GpFtSettings, LastValue,
+    NearestNeighbour, PfnModel, UniformModel,
 };
 use thaw_pfn::Surrogate;
 use thaw_pfn::checkpoint::read_config;
@@ -37,6 +38,10 @@ pub enum Method {
     GpFt(GpFtSettings),
     /// Uniform density.
     Uniform,
+    /// The last observed value, with a random-walk noise model fitted on the context.
+    LastValue,
+    /// The k nearest observed configurations in hyperparameter space.
+    NearestNeighbour(usize),
 }
 
 impl Method {
@@ -48,6 +53,8 @@ impl Method {
             Self::Dyhpo(_) => "DyHPO".into(),
             Self::GpFt(_) => "GP-FT".into(),
             Self::Uniform => "Uniform".into(),
+            Self::LastValue => "Last value".into(),
+            Self::NearestNeighbour(_) => "HP nearest neighbours".into(),
         }
     }
 
@@ -100,6 +107,8 @@ impl Method {
             Self::Dyhpo(s) => Box::new(Dyhpo::new(DyhpoSettings { seed, ..*s }, device)),
             Self::GpFt(s) => Box::new(GpFreezeThaw::new(*s, device)),
             Self::Uniform => Box::new(UniformModel),
+            Self::LastValue => Box::new(LastValue::new()),
+            Self::NearestNeighbour(k) => Box::new(NearestNeighbour::new(*k)),
         })
     }
 }

@@ -8,7 +8,7 @@ use thaw_data::CsvTable;
 
 use crate::lc::LcRecord;
 use crate::paper::paper_cell;
-use crate::score::median;
+use crate::score::{Score, median};
 
 /// Median over tasks of the per-task mean over draws.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,6 +63,60 @@ pub fn cell(records: &[LcRecord], method: &str, context: usize) -> Option<Cell> 
         seconds: median(&collect(&|r| r.fit_s + r.predict_s))?,
         tasks: per_task.len(),
     })
+}
+
+/// Median over tasks of the per-task mean over draws of `f` (draws where `f` is `None`
+/// are left out; a task with none is left out).
+pub fn aggregate(
+    records: &[LcRecord],
+    method: &str,
+    context: usize,
+    f: &dyn Fn(&LcRecord) -> Option<f64>,
+) -> Option<f64> {
+    let mut per_task: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for r in records
+        .iter()
+        .filter(|r| r.method == method && r.context == context)
+    {
+        if let Some(v) = f(r) {
+            per_task.entry(&r.task).or_default().push(v);
+        }
+    }
+    let means: Vec<f64> = per_task
+        .values()
+        .map(|v| v.iter().sum::<f64>() / v.len() as f64)
+        .collect();
+    median(&means)
+}
+
+/// The table of started and unstarted configurations: per method and context,
+/// `LL / MSE` over the configurations with ≥ 1 observed epoch, then over the rest.
+pub fn markdown_parts(records: &[LcRecord]) -> String {
+    let ctx = contexts(records);
+    let mut s = String::from("| Method | part |");
+    for c in &ctx {
+        let _ = write!(s, " context {c} |");
+    }
+    let _ = writeln!(s, "\n|---|---|{}", "---|".repeat(ctx.len()));
+    for m in methods(records) {
+        for (label, part) in [
+            ("started", &(|r: &LcRecord| r.started) as &dyn Fn(&LcRecord) -> Option<Score>),
+            ("unstarted", &|r: &LcRecord| r.unstarted),
+        ] {
+            let _ = write!(s, "| {m} | {label} |");
+            for &c in &ctx {
+                let ll = aggregate(records, &m, c, &|r| part(r).map(|x| x.ll));
+                let mse = aggregate(records, &m, c, &|r| part(r).map(|x| x.mse));
+                let cell = match (ll, mse) {
+                    (Some(l), Some(e)) => format!("{l:.3} / {e:.5}"),
+                    _ => "—".into(),
+                };
+                let _ = write!(s, " {cell} |");
+            }
+            s.push('\n');
+        }
+    }
+    s
 }
 
 /// `| Method | second | context c … |` and its separator line.
@@ -146,7 +200,12 @@ pub fn csv(records: &[LcRecord]) -> CsvTable {
         "queries",
         "observed_configs",
         "trained_on_task",
+        "ll_started",
+        "mse_started",
+        "ll_unstarted",
+        "mse_unstarted",
     ]);
+    let part = |s: Option<Score>, f: fn(Score) -> f64| s.map_or(String::new(), |x| f(x).to_string());
     for r in records {
         t.row([
             r.method.clone(),
@@ -160,6 +219,10 @@ pub fn csv(records: &[LcRecord]) -> CsvTable {
             r.queries.to_string(),
             r.observed_configs.to_string(),
             r.trained_on_task.to_string(),
+            part(r.started, |x| x.ll),
+            part(r.started, |x| x.mse),
+            part(r.unstarted, |x| x.ll),
+            part(r.unstarted, |x| x.mse),
         ]);
     }
     t
@@ -177,6 +240,8 @@ mod tests {
             draw,
             ll,
             mse: 0.001,
+            started: Some(Score { ll, mse: 0.002 }),
+            unstarted: (draw == 0).then_some(Score { ll: -ll, mse: 0.003 }),
             fit_s: 1.0,
             predict_s: 0.5,
             queries: 10,
@@ -206,5 +271,11 @@ mod tests {
             "{md}"
         );
         assert_eq!(csv(&r).into_string().lines().count(), 5);
+        // Started: like the overall LL; unstarted: −LL of draw 0 only (task a: −1).
+        assert_eq!(aggregate(&r, "DPL", 400, &|x| x.started.map(|s| s.ll)), Some(2.0));
+        assert_eq!(aggregate(&r, "DPL", 400, &|x| x.unstarted.map(|s| s.ll)), Some(-1.0));
+        let parts = markdown_parts(&r);
+        assert!(parts.contains("| DPL | started | 2.000 / 0.00200 |"), "{parts}");
+        assert!(parts.contains("| DPL | unstarted | -1.000 / 0.00300 |"), "{parts}");
     }
 }

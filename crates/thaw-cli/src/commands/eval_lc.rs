@@ -36,6 +36,9 @@ size exactly (the final epoch is never observed; most configurations stay unobse
 every configuration is then asked for its final value. LL is the mean log-density of the
 true final values (a uniform density scores 0; the paper's uniform row, -6.908, is a
 per-bin log-mass), MSE that of the predictive means, time the seconds of fit + predict.
+A second table scores the started configurations (>= 1 observed epoch) and the
+unstarted ones apart: a freeze-thaw surrogate must beat the last-value row on the
+first and the hyperparameter nearest-neighbour row on the second.
 Cells are medians over tasks of means over draws. A PFN checkpoint is never scored on a
 task its config.json lists as a training task unless --allow-train-tasks is given (the
 table then marks the row with †). `thaw eval-lc` is the same command.";
@@ -76,7 +79,7 @@ pub struct EvalLcArgs {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "dpl,dyhpo,gp-ft,uniform"
+        default_value = "dpl,dyhpo,gp-ft,last-value,hp-nn,uniform"
     )]
     baselines: Vec<Baseline>,
     /// Adam-PFN rows by k-fold cross-validation over the scored tasks (task i is in fold
@@ -141,6 +144,11 @@ enum Baseline {
     Dyhpo,
     /// GP freeze-thaw.
     GpFt,
+    /// The last observed value (random-walk noise fitted on the context; unstarted
+    /// configurations: the context's marginal).
+    LastValue,
+    /// The 5 nearest observed configurations in hyperparameter space.
+    HpNn,
     /// The uniform density.
     Uniform,
     /// No baseline.
@@ -237,6 +245,8 @@ fn baseline(a: &EvalLcArgs, b: Baseline) -> Option<Method> {
             first_steps: a.gp_steps,
             ..Default::default()
         }),
+        Baseline::LastValue => Method::LastValue,
+        Baseline::HpNn => Method::NearestNeighbour(thaw_hpo::models::nearest::DEFAULT_K),
         Baseline::Uniform => Method::Uniform,
         Baseline::None => return None,
     })
@@ -254,6 +264,10 @@ fn write_report(
         table.push('\n');
         table.push_str(&report::time_ratios(records, "FT-PFN"));
     }
+    table.push_str(
+        "\nStarted (≥ 1 observed epoch) and unstarted configurations apart, LL / MSE:\n\n",
+    );
+    table.push_str(&report::markdown_parts(records));
     let csv_path = dir.join("scores.csv");
     let md_path = dir.join("table.md");
     report::csv(records).write(&csv_path)?;
