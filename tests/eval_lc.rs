@@ -125,7 +125,10 @@ fn refuses_training_tasks_scores_every_method_and_cross_validates() {
         let (n, n_s) = (num(8), num(9));
         for (all, started, unstarted) in [(4, 11, 13), (5, 12, 14)] {
             let joined = (n_s * num(started) + (n - n_s) * num(unstarted)) / n;
-            assert!((joined - num(all)).abs() < 1e-6 * (1.0 + num(all).abs()), "{line}");
+            assert!(
+                (joined - num(all)).abs() < 1e-6 * (1.0 + num(all).abs()),
+                "{line}"
+            );
         }
     }
     assert!(

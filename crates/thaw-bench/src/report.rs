@@ -100,7 +100,10 @@ pub fn markdown_parts(records: &[LcRecord]) -> String {
     let _ = writeln!(s, "\n|---|---|{}", "---|".repeat(ctx.len()));
     for m in methods(records) {
         for (label, part) in [
-            ("started", &(|r: &LcRecord| r.started) as &dyn Fn(&LcRecord) -> Option<Score>),
+            (
+                "started",
+                &(|r: &LcRecord| r.started) as &dyn Fn(&LcRecord) -> Option<Score>,
+            ),
             ("unstarted", &|r: &LcRecord| r.unstarted),
         ] {
             let _ = write!(s, "| {m} | {label} |");
@@ -205,7 +208,8 @@ pub fn csv(records: &[LcRecord]) -> CsvTable {
         "ll_unstarted",
         "mse_unstarted",
     ]);
-    let part = |s: Option<Score>, f: fn(Score) -> f64| s.map_or(String::new(), |x| f(x).to_string());
+    let part =
+        |s: Option<Score>, f: fn(Score) -> f64| s.map_or(String::new(), |x| f(x).to_string());
     for r in records {
         t.row([
             r.method.clone(),
@@ -241,7 +245,10 @@ mod tests {
             ll,
             mse: 0.001,
             started: Some(Score { ll, mse: 0.002 }),
-            unstarted: (draw == 0).then_some(Score { ll: -ll, mse: 0.003 }),
+            unstarted: (draw == 0).then_some(Score {
+                ll: -ll,
+                mse: 0.003,
+            }),
             fit_s: 1.0,
             predict_s: 0.5,
             queries: 10,
@@ -272,10 +279,22 @@ mod tests {
         );
         assert_eq!(csv(&r).into_string().lines().count(), 5);
         // Started: like the overall LL; unstarted: −LL of draw 0 only (task a: −1).
-        assert_eq!(aggregate(&r, "DPL", 400, &|x| x.started.map(|s| s.ll)), Some(2.0));
-        assert_eq!(aggregate(&r, "DPL", 400, &|x| x.unstarted.map(|s| s.ll)), Some(-1.0));
+        assert_eq!(
+            aggregate(&r, "DPL", 400, &|x| x.started.map(|s| s.ll)),
+            Some(2.0)
+        );
+        assert_eq!(
+            aggregate(&r, "DPL", 400, &|x| x.unstarted.map(|s| s.ll)),
+            Some(-1.0)
+        );
         let parts = markdown_parts(&r);
-        assert!(parts.contains("| DPL | started | 2.000 / 0.00200 |"), "{parts}");
-        assert!(parts.contains("| DPL | unstarted | -1.000 / 0.00300 |"), "{parts}");
+        assert!(
+            parts.contains("| DPL | started | 2.000 / 0.00200 |"),
+            "{parts}"
+        );
+        assert!(
+            parts.contains("| DPL | unstarted | -1.000 / 0.00300 |"),
+            "{parts}"
+        );
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use burn::tensor::Device;
 use thaw_pfn::checkpoint::{self, CONFIG_FILE, LOG_FILE, WEIGHTS_FILE};
-use thaw_pfn::train::{Silent, StepRecord, TrainConfig, TrainRun};
+use thaw_pfn::train::{RunPlace, Silent, StepRecord, TrainConfig, TrainRun};
 use thaw_pfn::{PfnConfig, PfnError, Surrogate};
 
 fn settings(steps: u64) -> TrainConfig {
@@ -36,12 +36,14 @@ fn train(
         val_prior: Some(&common::ToyPrior),
         // A toy prior stands in for the synthetic one; the record says "ftpfn".
         data: thaw_pfn::checkpoint::TrainingData::ftpfn(),
-        out: dir.to_path_buf(),
-        resume,
-        device: Device::flex(),
-        device_name: "cpu".into(),
-        git_revision: None,
-        pause_at,
+        place: RunPlace {
+            out: dir.to_path_buf(),
+            resume,
+            device: Device::flex(),
+            device_name: "cpu".into(),
+            git_revision: None,
+            pause_at,
+        },
     }
     .run(&mut Silent)
     .map(|_| ())

@@ -112,11 +112,24 @@ mod tests {
         let mut m = LastValue::new();
         m.fit(&h).unwrap();
         let s2 = 0.22 / 4.0;
-        assert!((m.step_variance() - s2).abs() < 1e-6, "{}", m.step_variance());
+        assert!(
+            (m.step_variance() - s2).abs() < 1e-6,
+            "{}",
+            m.step_variance()
+        );
         let q = [
-            At { config: 0, epoch: 10 },
-            At { config: 1, epoch: 2 },
-            At { config: 2, epoch: 10 },
+            At {
+                config: 0,
+                epoch: 10,
+            },
+            At {
+                config: 1,
+                epoch: 2,
+            },
+            At {
+                config: 2,
+                epoch: 10,
+            },
         ];
         let p = m.predict(&h, &q).unwrap();
         assert!((p[0].mean() - 0.3).abs() < 1e-6);
@@ -128,6 +141,16 @@ mod tests {
         // Nothing observed: uniform.
         let empty = History::new(vec![vec![0.0]], 10).unwrap();
         m.fit(&empty).unwrap();
-        assert_eq!(m.predict(&empty, &[At { config: 0, epoch: 10 }]).unwrap()[0], Predictive::Uniform);
+        assert_eq!(
+            m.predict(
+                &empty,
+                &[At {
+                    config: 0,
+                    epoch: 10
+                }]
+            )
+            .unwrap()[0],
+            Predictive::Uniform
+        );
     }
 }

@@ -94,13 +94,30 @@ mod tests {
         h.observe_prefix(2, &[0.6]).unwrap();
         h.observe_prefix(3, &[0.9]).unwrap();
         let m = NearestNeighbour::new(2);
-        let q = [At { config: 4, epoch: 5 }, At { config: 1, epoch: 5 }];
+        let q = [
+            At {
+                config: 4,
+                epoch: 5,
+            },
+            At {
+                config: 1,
+                epoch: 5,
+            },
+        ];
         let p = m.predict(&h, &q).unwrap();
         // Config 4 (0.15): nearest are 1 (0.4) and 2 (0.6): variance 0.01 + v / 2, with v
         // the variance of the latest values 0.2, 0.4, 0.6, 0.9 (mean 0.525).
-        let v = [0.2f64, 0.4, 0.6, 0.9].iter().map(|y| (y - 0.525).powi(2)).sum::<f64>() / 4.0;
+        let v = [0.2f64, 0.4, 0.6, 0.9]
+            .iter()
+            .map(|y| (y - 0.525).powi(2))
+            .sum::<f64>()
+            / 4.0;
         assert!((p[0].mean() - 0.5).abs() < 1e-6);
-        assert!((p[0].std() - (0.01 + v / 2.0).sqrt()).abs() < 1e-6, "{}", p[0].std());
+        assert!(
+            (p[0].std() - (0.01 + v / 2.0).sqrt()).abs() < 1e-6,
+            "{}",
+            p[0].std()
+        );
         // Config 1 (0.1) excludes itself: 0 (0.2) and 2 (0.6).
         assert!((p[1].mean() - 0.4).abs() < 1e-6);
     }

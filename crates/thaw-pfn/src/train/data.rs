@@ -1,14 +1,11 @@
 //! From what a run trains on ([`TrainingData`]) to its priors, and the one entry point
 //! that `train-pfn` and `eval-lc`'s fold models both call: [`train`].
 
-use std::path::PathBuf;
-
-use burn::tensor::Device;
 use thaw_data::{CdfAugment, MixupConfig, load_tasks};
 use thaw_prior::{Augment, ContextSize, FtPfnPrior, HpCount, Prior, TaskSetPrior};
 
 use super::settings::TrainConfig;
-use super::trainer::{TrainObserver, TrainOutcome, TrainRun};
+use super::trainer::{RunPlace, TrainObserver, TrainOutcome, TrainRun};
 use crate::checkpoint::{AugmentKind, PriorKind, TrainingData};
 use crate::error::{PfnError, Result};
 
@@ -63,23 +60,6 @@ pub fn priors(data: &TrainingData) -> Result<(BoxedPrior, Option<BoxedPrior>)> {
     }
 }
 
-/// Where and how a run trains, besides its settings and data.
-#[derive(Debug, Clone)]
-pub struct RunPlace {
-    /// Checkpoint directory.
-    pub out: PathBuf,
-    /// Continue from the checkpoint in `out`.
-    pub resume: bool,
-    /// Device to train on.
-    pub device: Device,
-    /// Its name, for the record.
-    pub device_name: String,
-    /// Code revision, for the record.
-    pub git_revision: Option<String>,
-    /// Stop (with a checkpoint) once this many steps are done.
-    pub pause_at: Option<u64>,
-}
-
 /// Trains a PFN with `config` on `data` into `place.out`.
 pub fn train(
     config: TrainConfig,
@@ -93,12 +73,7 @@ pub fn train(
         prior: prior.as_ref(),
         val_prior: val_prior.as_deref(),
         data,
-        out: place.out,
-        resume: place.resume,
-        device: place.device,
-        device_name: place.device_name,
-        git_revision: place.git_revision,
-        pause_at: place.pause_at,
+        place,
     }
     .run(observer)
 }

@@ -9,7 +9,7 @@ pub mod settings;
 pub mod trainer;
 pub mod validation;
 
-pub use data::{RunPlace, priors, train};
+pub use data::{priors, train};
 pub use log::StepRecord;
 pub use settings::TrainConfig;
-pub use trainer::{Silent, TrainObserver, TrainOutcome, TrainRun};
+pub use trainer::{RunPlace, Silent, TrainObserver, TrainOutcome, TrainRun};

@@ -43,16 +43,9 @@ pub trait TrainObserver {
 pub struct Silent;
 impl TrainObserver for Silent {}
 
-/// One training run.
-pub struct TrainRun<'a> {
-    /// Settings.
-    pub config: TrainConfig,
-    /// Training batches.
-    pub prior: &'a (dyn Prior + Sync),
-    /// Held-out batches for validation (none: no validation).
-    pub val_prior: Option<&'a (dyn Prior + Sync)>,
-    /// What it trains on, stored in `config.json`.
-    pub data: TrainingData,
+/// Where and how a run trains, besides its settings and data.
+#[derive(Debug, Clone)]
+pub struct RunPlace {
     /// Checkpoint directory.
     pub out: PathBuf,
     /// Continue from the checkpoint in `out`.
@@ -65,6 +58,20 @@ pub struct TrainRun<'a> {
     pub git_revision: Option<String>,
     /// Stop (with a checkpoint) once this many steps are done, to `--resume` later.
     pub pause_at: Option<u64>,
+}
+
+/// One training run.
+pub struct TrainRun<'a> {
+    /// Settings.
+    pub config: TrainConfig,
+    /// Training batches.
+    pub prior: &'a (dyn Prior + Sync),
+    /// Held-out batches for validation (none: no validation).
+    pub val_prior: Option<&'a (dyn Prior + Sync)>,
+    /// What it trains on, stored in `config.json`.
+    pub data: TrainingData,
+    /// Where and how it runs.
+    pub place: RunPlace,
 }
 
 /// What a finished run reports.
@@ -87,11 +94,11 @@ impl TrainRun<'_> {
     pub fn run(self, observer: &mut dyn TrainObserver) -> Result<TrainOutcome> {
         let cfg = &self.config;
         cfg.validate()?;
-        std::fs::create_dir_all(&self.out).map_err(|source| PfnError::Io {
-            path: self.out.clone(),
+        std::fs::create_dir_all(&self.place.out).map_err(|source| PfnError::Io {
+            path: self.place.out.clone(),
             source,
         })?;
-        let train_device = self.device.clone().autodiff();
+        let train_device = self.place.device.clone().autodiff();
         let mut model = Pfn::new(&cfg.model, cfg.seed, &train_device);
         let mut optim: ModuleOptimizer = AdamWConfig::new()
             .with_epsilon(cfg.adam_eps as f32)
@@ -104,24 +111,30 @@ impl TrainRun<'_> {
             last_val: None,
             last_id_gain: None,
         };
-        if self.resume {
-            let saved = checkpoint::read_config(&self.out)?;
+        if self.place.resume {
+            let saved = checkpoint::read_config(&self.place.out)?;
             let saved_training = saved.training.clone().ok_or_else(|| {
-                PfnError::checkpoint(&self.out, "config.json has no training settings to resume")
+                PfnError::checkpoint(
+                    &self.place.out,
+                    "config.json has no training settings to resume",
+                )
             })?;
             if &saved_training != cfg {
                 return Err(PfnError::InvalidTraining(format!(
                     "--resume needs the settings of the original run; {} has {saved_training:?}, asked {cfg:?}",
-                    self.out.display()
+                    self.place.out.display()
                 )));
             }
-            let (m, o, s) = checkpoint::load_resume(&self.out, model, optim)?;
+            let (m, o, s) = checkpoint::load_resume(&self.place.out, model, optim)?;
             (model, optim, state) = (m, o, s);
         }
         if state.step >= cfg.steps {
             return Ok(self.outcome(&state));
         }
-        let mut log = TrainLog::open(&self.out.join(LOG_FILE), self.resume.then_some(state.step))?;
+        let mut log = TrainLog::open(
+            &self.place.out.join(LOG_FILE),
+            self.place.resume.then_some(state.step),
+        )?;
         let val = self.val_set()?;
         let schedule = WarmupCosine {
             lr: cfg.lr,
@@ -162,7 +175,7 @@ impl TrainRun<'_> {
             interval.1 += 1;
 
             let last = done == cfg.steps;
-            let pausing = self.pause_at == Some(done);
+            let pausing = self.place.pause_at == Some(done);
             let validation = match &val {
                 Some(v) if last || (cfg.val_every > 0 && done % cfg.val_every == 0) => {
                     let result = v.evaluate(&model.valid());
@@ -220,12 +233,16 @@ impl TrainRun<'_> {
         let batches = (0..cfg.val_batches.max(1) as u64)
             .map(|i| Ok(prior.sample(seed, i, cfg.batch, cfg.seq_len)?))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Some(ValSet::new(&batches, cfg.model.n_bins, &self.device)))
+        Ok(Some(ValSet::new(
+            &batches,
+            cfg.model.n_bins,
+            &self.place.device,
+        )))
     }
 
     fn save(&self, model: &Pfn, optim: &ModuleOptimizer, state: &ResumeState) -> Result<()> {
-        checkpoint::save_weights(&model.valid(), &self.out.join(WEIGHTS_FILE))?;
-        checkpoint::save_resume(&self.out, model, optim, state)?;
+        checkpoint::save_weights(&model.valid(), &self.place.out.join(WEIGHTS_FILE))?;
+        checkpoint::save_resume(&self.place.out, model, optim, state)?;
         let config = CheckpointConfig {
             format_version: FORMAT_VERSION,
             model: self.config.model.clone(),
@@ -238,10 +255,10 @@ impl TrainRun<'_> {
                 val_step: state.last_val.map(|v| v.0),
                 val_id_gain: state.last_id_gain,
                 wall_time_s: state.wall_time_s,
-                device: self.device_name.clone(),
+                device: self.place.device_name.clone(),
             },
-            git_revision: self.git_revision.clone(),
+            git_revision: self.place.git_revision.clone(),
         };
-        checkpoint::write_config(&self.out, &config)
+        checkpoint::write_config(&self.place.out, &config)
     }
 }
