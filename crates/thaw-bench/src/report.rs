@@ -90,7 +90,8 @@ pub fn aggregate(
 }
 
 /// The table of started and unstarted configurations: per method and context,
-/// `LL / MSE` over the configurations with ≥ 1 observed epoch, then over the rest.
+/// `LL / MSE / ρ` (ρ: Spearman of predicted means and true final values) over the
+/// configurations with ≥ 1 observed epoch, then over the rest.
 pub fn markdown_parts(records: &[LcRecord]) -> String {
     let ctx = contexts(records);
     let mut s = String::from("| Method | part |");
@@ -110,8 +111,10 @@ pub fn markdown_parts(records: &[LcRecord]) -> String {
             for &c in &ctx {
                 let ll = aggregate(records, &m, c, &|r| part(r).map(|x| x.ll));
                 let mse = aggregate(records, &m, c, &|r| part(r).map(|x| x.mse));
+                let rho = aggregate(records, &m, c, &|r| part(r).and_then(|x| x.rho));
+                let rho = rho.map_or("—".into(), |v| format!("{v:.2}"));
                 let cell = match (ll, mse) {
-                    (Some(l), Some(e)) => format!("{l:.3} / {e:.5}"),
+                    (Some(l), Some(e)) => format!("{l:.3} / {e:.5} / {rho}"),
                     _ => "—".into(),
                 };
                 let _ = write!(s, " {cell} |");
@@ -207,7 +210,13 @@ pub fn csv(records: &[LcRecord]) -> CsvTable {
         "mse_started",
         "ll_unstarted",
         "mse_unstarted",
+        "rho_started",
+        "rho_unstarted",
     ]);
+    let rho = |s: Option<Score>| {
+        s.and_then(|x| x.rho)
+            .map_or(String::new(), |v| v.to_string())
+    };
     let part =
         |s: Option<Score>, f: fn(Score) -> f64| s.map_or(String::new(), |x| f(x).to_string());
     for r in records {
@@ -227,6 +236,8 @@ pub fn csv(records: &[LcRecord]) -> CsvTable {
             part(r.started, |x| x.mse),
             part(r.unstarted, |x| x.ll),
             part(r.unstarted, |x| x.mse),
+            rho(r.started),
+            rho(r.unstarted),
         ]);
     }
     t
@@ -244,10 +255,15 @@ mod tests {
             draw,
             ll,
             mse: 0.001,
-            started: Some(Score { ll, mse: 0.002 }),
+            started: Some(Score {
+                ll,
+                mse: 0.002,
+                rho: Some(0.5),
+            }),
             unstarted: (draw == 0).then_some(Score {
                 ll: -ll,
                 mse: 0.003,
+                rho: None,
             }),
             fit_s: 1.0,
             predict_s: 0.5,
@@ -289,11 +305,11 @@ mod tests {
         );
         let parts = markdown_parts(&r);
         assert!(
-            parts.contains("| DPL | started | 2.000 / 0.00200 |"),
+            parts.contains("| DPL | started | 2.000 / 0.00200 / 0.50 |"),
             "{parts}"
         );
         assert!(
-            parts.contains("| DPL | unstarted | -1.000 / 0.00300 |"),
+            parts.contains("| DPL | unstarted | -1.000 / 0.00300 / — |"),
             "{parts}"
         );
     }

@@ -265,7 +265,7 @@ fn write_report(
         table.push_str(&report::time_ratios(records, "FT-PFN"));
     }
     table.push_str(
-        "\nStarted (≥ 1 observed epoch) and unstarted configurations apart, LL / MSE:\n\n",
+        "\nStarted (≥ 1 observed epoch) and unstarted configurations apart, LL / MSE / ρ (Spearman of predicted means and true final values):\n\n",
     );
     table.push_str(&report::markdown_parts(records));
     let csv_path = dir.join("scores.csv");
