@@ -137,6 +137,24 @@ fn runs_resumes_and_matches_ifbo() {
     let md = std::fs::read_to_string(root.join("c/summary.md")).unwrap();
     assert!(md.contains("| ifBO (ck) † |"), "{md}");
 
+    // A budget beyond a task's table is refused before any run, naming the limit.
+    let o = bin(
+        "bench-hpo",
+        &[
+            "--methods",
+            "random",
+            "--budget",
+            "100000",
+            "--out",
+            "e",
+            "-q",
+        ],
+        root,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("must lie in 1..="), "{}", text(&o));
+    assert!(!root.join("e/runs").exists());
+
     let o = bin("bench-hpo", &["--methods", "tpe", "--out", "d", "-q"], root);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("unknown method \"tpe\""), "{}", text(&o));

@@ -138,6 +138,27 @@ fn refuses_training_tasks_scores_every_method_and_cross_validates() {
         text(&o)
     );
 
+    // No draw is not one draw.
+    let o = eval(
+        &[
+            "--draws",
+            "0",
+            "--baselines",
+            "uniform",
+            "--checkpoint",
+            "none",
+            "--out",
+            "r9",
+        ],
+        root,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("--draws must be at least 1"),
+        "{}",
+        text(&o)
+    );
+
     // 3-fold cross-validation over 3 tasks: fold i holds out task i, and is reused later.
     let cv = [
         "--cross-validate",

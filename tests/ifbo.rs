@@ -118,6 +118,22 @@ fn tiny_pfn_and_baselines_spend_the_budget_and_write_their_trajectory() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("only to --method ifbo"), "{}", text(&o));
+    // Budgets outside 1..=configs × epochs are refused up front, naming the limit (they
+    // used to run 0 epochs, cut silently, or panic allocating u64::MAX steps).
+    for budget in ["0", "100000", "18446744073709551615"] {
+        let o = bin(
+            "ifbo",
+            &["--method", "random", "--budget", budget, "--out", "b", "-q"],
+            root,
+        );
+        assert_eq!(o.status.code(), Some(1), "{budget}: {}", text(&o));
+        assert!(
+            text(&o).contains("must lie in 1..="),
+            "{budget}: {}",
+            text(&o)
+        );
+        assert!(!root.join("b").exists());
+    }
     // `thaw ifbo` is the same command as `ifbo`.
     let o = bin(
         "thaw",

@@ -87,6 +87,9 @@ pub fn run(a: BenchHpoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let device = a.device.select()?;
     let methods = method_specs(&a)?;
     let tasks = chosen_tasks(&a, &methods)?;
+    for t in &tasks {
+        super::ifbo::check_budget(a.budget, t)?;
+    }
     let threads = a.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });

@@ -158,6 +158,9 @@ enum Baseline {
 /// Runs `eval-lc`.
 pub fn run(a: EvalLcArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let device = a.device.select()?;
+    if a.draws == 0 {
+        bail!("--draws must be at least 1");
+    }
     let tasks = selected_tasks(&a)?;
     let names: Vec<String> = tasks.iter().map(|t| t.name.clone()).collect();
     let mut methods = Vec::new();
@@ -172,7 +175,7 @@ pub fn run(a: EvalLcArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     let settings = LcSettings {
         contexts: a.contexts.clone(),
-        draws: a.draws.max(1),
+        draws: a.draws,
         seed: a.seed,
         allow_train_tasks: a.allow.allow_train_tasks,
         threads: a.threads,

@@ -94,6 +94,7 @@ pub fn run(a: IfboArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let device = a.device.select()?;
     let spec = method_spec(&a)?;
     let chosen = choose_task(&a, &spec)?;
+    check_budget(a.budget, &chosen.task)?;
     let mut optimizer = spec
         .build(a.seed, &device)
         .with_context(|| format!("building {}", spec.name()))?;
@@ -171,6 +172,22 @@ fn choose_task(a: &IfboArgs, spec: &MethodSpec) -> anyhow::Result<Chosen> {
         trained_on,
         has_checkpoint: config.is_some(),
     })
+}
+
+/// The budget must be spendable: at least one epoch, at most every epoch of the table
+/// (checked before anything is allocated in proportion to it).
+pub(super) fn check_budget(budget: usize, task: &Task) -> anyhow::Result<()> {
+    let c = &task.curves;
+    let capacity = c.configs * c.epochs;
+    if budget == 0 || budget > capacity {
+        bail!(
+            "--budget {budget} must lie in 1..={capacity}: task {} has {} configurations × {} epochs",
+            task.name,
+            c.configs,
+            c.epochs
+        );
+    }
+    Ok(())
 }
 
 fn headline(a: &IfboArgs, optimizer: String, c: &Chosen) -> String {
