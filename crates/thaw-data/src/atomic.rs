@@ -23,6 +23,7 @@ where
     let file = tmp.as_file_mut();
     file.flush().map_err(|e| DataError::io(path, e))?;
     file.sync_all().map_err(|e| DataError::io(path, e))?;
+    keep_permissions(tmp.path(), path)?;
     tmp.persist(path)
         .map_err(|e| DataError::io(path, e.error))?;
     sync_dir(&dir);
@@ -50,6 +51,7 @@ where
     fs::File::open(&tmp)
         .and_then(|f| f.sync_all())
         .map_err(|e| DataError::io(path, e))?;
+    keep_permissions(&tmp, path)?;
     tmp.persist(path)
         .map_err(|e| DataError::io(path, e.error))?;
     sync_dir(&dir);
@@ -73,6 +75,30 @@ fn temp_in(dir: &Path, path: &Path) -> Result<tempfile::NamedTempFile> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| DataError::io(dir, e))
+}
+
+/// Gives the temporary file the permissions of the file it replaces, or 0o644 for a
+/// new one — not the 0o600 that `tempfile` creates it with, which would hide a report or
+/// a checkpoint from other users.
+fn keep_permissions(tmp: &Path, target: &Path) -> Result<()> {
+    let perms = match fs::metadata(target) {
+        Ok(m) => m.permissions(),
+        Err(_) => default_permissions(tmp)?,
+    };
+    fs::set_permissions(tmp, perms).map_err(|e| DataError::io(tmp, e))
+}
+
+#[cfg(unix)]
+fn default_permissions(_tmp: &Path) -> Result<fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Ok(fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn default_permissions(tmp: &Path) -> Result<fs::Permissions> {
+    Ok(fs::metadata(tmp)
+        .map_err(|e| DataError::io(tmp, e))?
+        .permissions())
 }
 
 /// Makes a rename in `dir` durable; best effort (not every file system allows it).
@@ -109,5 +135,17 @@ mod tests {
             .collect();
         assert_eq!(names, ["out.txt"]);
         assert_eq!(fs::read(dir.path().join("x.bin")).unwrap(), b"via");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            // New files are readable by others (tempfile's own default is 0o600)…
+            assert_eq!(mode(&p), 0o644);
+            assert_eq!(mode(&dir.path().join("x.bin")), 0o644);
+            // …and a replaced file keeps its mode.
+            fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+            write_bytes(&p, b"three").unwrap();
+            assert_eq!(mode(&p), 0o640);
+        }
     }
 }
