@@ -136,32 +136,5 @@ fn main() -> Result<(), Box<dyn Error>> {
 
 /// Spearman's ρ with average ranks for ties (NaN when either side is constant).
 fn spearman(a: &[f64], b: &[f64]) -> f64 {
-    let (ra, rb) = (ranks(a), ranks(b));
-    let mean = (a.len() as f64 + 1.0) / 2.0;
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in ra.iter().zip(&rb) {
-        sab += (x - mean) * (y - mean);
-        saa += (x - mean).powi(2);
-        sbb += (y - mean).powi(2);
-    }
-    sab / (saa * sbb).sqrt()
-}
-
-/// 1-based ranks, ties sharing their average rank.
-fn ranks(v: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..v.len()).collect();
-    order.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
-    let mut out = vec![0.0; v.len()];
-    let mut i = 0;
-    while i < order.len() {
-        let mut j = i;
-        while j + 1 < order.len() && v[order[j + 1]] == v[order[i]] {
-            j += 1;
-        }
-        for &o in &order[i..=j] {
-            out[o] = (i + j) as f64 / 2.0 + 1.0;
-        }
-        i = j + 1;
-    }
-    out
+    thaw_hpo::ranking::spearman(a, b).unwrap_or(f64::NAN)
 }

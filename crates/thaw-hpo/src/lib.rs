@@ -27,6 +27,7 @@ pub mod objective;
 pub mod optimizer;
 pub mod optimizers;
 pub mod predictive;
+pub mod ranking;
 pub mod study;
 
 pub use curve_model::CurveModel;
