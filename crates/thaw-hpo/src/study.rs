@@ -46,7 +46,7 @@ pub fn run(
     let mut history = History::new(objective.configs(), objective.max_epochs())?;
     let max = history.max_epochs();
     let capacity = history.n_configs() * max;
-    let mut steps = Vec::with_capacity(budget);
+    let mut steps = Vec::with_capacity(budget.min(capacity));
     let mut decision_s = Vec::new();
     let mut incumbent = f32::NEG_INFINITY;
     while steps.len() < budget.min(capacity) {

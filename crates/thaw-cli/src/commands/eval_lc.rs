@@ -165,7 +165,7 @@ pub fn run(a: EvalLcArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let names: Vec<String> = tasks.iter().map(|t| t.name.clone()).collect();
     let mut methods = Vec::new();
     if a.cross_validate > 0 {
-        let plan = FoldPlan::new(&a, &names)?;
+        let plan = FoldPlan::new(&a, &names, &device)?;
         methods.extend(train_folds(&plan, &a.cv_augment, out)?);
     }
     methods.extend(checkpoint_rows(&a)?);

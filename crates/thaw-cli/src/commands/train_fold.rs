@@ -5,13 +5,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use burn::tensor::Device;
 use thaw_bench::Method;
 use thaw_pfn::checkpoint::{AugmentKind, CONFIG_FILE, PriorKind, TrainingData, read_config};
 use thaw_pfn::train::TrainConfig;
 
 use super::eval_lc::EvalLcArgs;
 use super::train_pfn::TrainJob;
-use crate::args::DeviceArg;
 
 /// What every fold model of one `eval-lc` run shares.
 pub struct FoldPlan {
@@ -20,13 +20,15 @@ pub struct FoldPlan {
     data: PathBuf,
     config: TrainConfig,
     dir: PathBuf,
-    device: DeviceArg,
+    device: Device,
+    device_name: &'static str,
     quiet: bool,
 }
 
 impl FoldPlan {
-    /// The plan of `--cross-validate k` over `tasks` (task i is in fold i mod k).
-    pub fn new(a: &EvalLcArgs, tasks: &[String]) -> anyhow::Result<Self> {
+    /// The plan of `--cross-validate k` over `tasks` (task i is in fold i mod k), training
+    /// on `device` (the one `--device` selected).
+    pub fn new(a: &EvalLcArgs, tasks: &[String], device: &Device) -> anyhow::Result<Self> {
         let k = a.cross_validate;
         if k < 2 || k > tasks.len() {
             bail!(
@@ -52,7 +54,8 @@ impl FoldPlan {
             data: a.data.clone(),
             config,
             dir: a.cv_dir.clone(),
-            device: a.device.clone(),
+            device: device.clone(),
+            device_name: a.device.device.name(),
             quiet: a.quiet.quiet,
         })
     }
@@ -156,6 +159,7 @@ fn train_fold(
         out_dir: dir.to_path_buf(),
         resume,
         device: plan.device.clone(),
+        device_name: plan.device_name,
         pause_at: None,
         quiet: plan.quiet,
     };

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use burn::tensor::Device;
 use clap::Parser;
 use serde_json::json;
 use thaw_data::read_benchmark;
@@ -144,12 +145,13 @@ pub struct TrainArgs {
 /// Runs `train-pfn`.
 pub fn run(a: TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     // The device first: a build without it should say so before any data is read.
-    a.device.select()?;
+    let device = a.device.select()?;
     let (config, data) = if a.resume { resumed(&a)? } else { fresh(&a)? };
     let job = TrainJob {
         out_dir: a.out.clone(),
         resume: a.resume,
-        device: a.device.clone(),
+        device,
+        device_name: a.device.device.name(),
         pause_at: a.pause_at,
         quiet: a.quiet.quiet,
     };
@@ -163,8 +165,10 @@ pub struct TrainJob {
     pub out_dir: PathBuf,
     /// Continue the checkpoint in `out_dir`.
     pub resume: bool,
-    /// Device.
-    pub device: DeviceArg,
+    /// Device (selected once by the command).
+    pub device: Device,
+    /// Its name, for the report and the record.
+    pub device_name: &'static str,
     /// Stop with a checkpoint after this many steps.
     pub pause_at: Option<u64>,
     /// No progress bar.
@@ -179,7 +183,6 @@ impl TrainJob {
         data: TrainingData,
         out: &mut dyn Write,
     ) -> anyhow::Result<TrainOutcome> {
-        let device = self.device.select()?;
         writeln!(
             out,
             "training {} ({} parameters) on {}, {} steps of {}×{} tokens on {}",
@@ -189,13 +192,13 @@ impl TrainJob {
             config.steps,
             config.batch,
             config.seq_len,
-            self.device.device.name()
+            self.device_name
         )?;
         let place = RunPlace {
             out: self.out_dir.clone(),
             resume: self.resume,
-            device,
-            device_name: self.device.device.name().into(),
+            device: self.device,
+            device_name: self.device_name.into(),
             git_revision: git_revision(),
             pause_at: self.pause_at,
         };

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{PfnError, Result};
-use thaw_data::atomic::write_bytes as write_atomically;
+use thaw_data::atomic::write_bytes;
 
 /// One logged step (also what the progress display shows).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,10 +57,10 @@ impl TrainLog {
                     .filter(|l| serde_json::from_str::<StepRecord>(l).is_ok_and(|r| r.step <= step))
                     .map(|l| format!("{l}\n"))
                     .collect();
-                write_atomically(path, kept.as_bytes())?;
+                write_bytes(path, kept.as_bytes())?;
             }
             Some(_) => {}
-            None => write_atomically(path, b"")?,
+            None => write_bytes(path, b"")?,
         }
         let file = fs::OpenOptions::new()
             .create(true)
