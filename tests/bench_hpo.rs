@@ -151,7 +151,7 @@ fn runs_resumes_and_matches_ifbo() {
         ],
         root,
     );
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("must lie in 1..="), "{}", text(&o));
     assert!(!root.join("e/runs").exists());
 

@@ -7,6 +7,7 @@ fn thaw(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_thaw"))
         .args(args)
         .current_dir(cwd)
+        .env("THAW_HOME", cwd)
         .output()
         .unwrap()
 }
@@ -130,6 +131,161 @@ fn unknown_benchmark_missing_folders_and_bad_files_are_clear_errors() {
     assert!(text(&o).1.contains("junk.parquet"));
 }
 
+/// The examples at the end of `thaw ARGS --help` as rendered at `columns` columns.
+fn examples_at(args: &[&str], columns: usize) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_thaw"))
+        .args(args)
+        .arg("--help")
+        .env("COLUMNS", columns.to_string())
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&o.stdout).into_owned();
+    help.split_once("Examples:")
+        .map(|(_, e)| e.to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn help_examples_fit_80_columns_so_they_paste_as_they_are() {
+    for args in [
+        &[][..],
+        &["train-pfn"],
+        &["ifbo"],
+        &["eval-lc"],
+        &["bench-hpo"],
+        &["predict"],
+        &["prior-sample"],
+        &["data", "summary"],
+    ] {
+        let narrow = examples_at(args, 80);
+        // Wrapped at 80 columns, a long command line would be cut (and its `\\`
+        // continuation lost): every indented line (commands and their comments) of the
+        // examples must come out whole. Prose paragraphs may be re-wrapped.
+        let mut cmd = <thaw_cli::Cli as clap::CommandFactory>::command();
+        for name in args {
+            cmd = cmd.find_subcommand(name).unwrap().clone();
+        }
+        let raw = cmd.get_after_help().unwrap().to_string();
+        let lines = raw.lines().map(str::trim_end);
+        for line in lines.filter(|l| l.starts_with("  ")) {
+            assert!(
+                narrow.lines().any(|l| l.trim_end() == line),
+                "{args:?}: `{line}` ({} columns) is wrapped at 80",
+                line.chars().count()
+            );
+        }
+    }
+}
+
+#[test]
+fn an_io_error_is_printed_once_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [
+        &["data", "summary", "nope.parquet"][..],
+        &[
+            "ifbo",
+            "--method",
+            "random",
+            "--benchmark",
+            "nope.parquet",
+            "--out",
+            "r",
+        ],
+        &["eval-lc", "--data", "nope.parquet", "--out", "r"],
+    ] {
+        let o = thaw(args, tmp.path());
+        let err = text(&o).1;
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("nope.parquet"), "{err}");
+        assert_eq!(err.matches("No such file").count(), 1, "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn an_output_that_is_a_file_is_refused_before_any_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("data/raw/taskset");
+    let rows = [
+        row("0.001", "[0.7, 0.5, 0.4]"),
+        row("0.01", "[0.7, 0.6, 0.2]"),
+    ];
+    write_task(&raw, "t1", &rows);
+    assert!(thaw(&["data", "import"], tmp.path()).status.success());
+    std::fs::write(tmp.path().join("afile"), "x").unwrap();
+    for args in [
+        &[
+            "ifbo", "--method", "random", "--budget", "2", "--out", "afile",
+        ][..],
+        &[
+            "eval-lc",
+            "--contexts",
+            "2",
+            "--draws",
+            "1",
+            "--checkpoint",
+            "none",
+            "--out",
+            "afile",
+        ],
+        &[
+            "bench-hpo",
+            "--methods",
+            "random",
+            "--budget",
+            "2",
+            "--out",
+            "afile",
+        ],
+        &["prior-sample", "--out", "afile"],
+    ] {
+        let o = thaw(args, tmp.path());
+        let err = text(&o).1;
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("afile exists and is not a directory"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// A checkout-like home with a Parquet file, and a command run from elsewhere.
+#[test]
+fn defaults_are_found_from_any_directory_through_thaw_home() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let raw = home.join("data/raw/taskset");
+    let rows = [
+        row("0.001", "[0.7, 0.5, 0.4]"),
+        row("0.01", "[0.7, 0.6, 0.2]"),
+    ];
+    write_task(&raw, "t1", &rows);
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_thaw"))
+            .args(args)
+            .current_dir(&elsewhere)
+            .env("THAW_HOME", &home)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["data", "import"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(home.join("data/parquet/taskset.parquet").is_file());
+    let o = run(&["data", "summary"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("t1"), "{:?}", text(&o));
+    // --help shows where the defaults are.
+    let o = run(&["eval-lc", "--help"]);
+    let want = home.join("data/parquet/taskset.parquet");
+    assert!(
+        text(&o).0.contains(&*want.to_string_lossy()),
+        "{}",
+        text(&o).0
+    );
+    assert!(!elsewhere.join("data").exists());
+}
+
 #[test]
 fn help_teaches_with_examples() {
     let tmp = tempfile::tempdir().unwrap();
@@ -232,12 +388,18 @@ fn prior_sample_writes_parquet_csv_and_svg_that_agree() {
         csv,
         std::fs::read_to_string(tmp.path().join("t/curves.csv")).unwrap()
     );
-    for bad in [
-        &["prior-sample", "--hps", "11"][..],
-        &["prior-sample", "--tasks", "0"],
+    // (A value out of range is a usage error, status 2; so is a size over the limit,
+    // refused before anything is allocated.)
+    for (bad, code) in [
+        (&["prior-sample", "--hps", "11"][..], 1),
+        (&["prior-sample", "--tasks", "0"], 2),
+        (
+            &["prior-sample", "--tasks", "100000", "--configs", "100000"],
+            2,
+        ),
     ] {
         let o = thaw(bad, tmp.path());
-        assert_eq!(o.status.code(), Some(1), "{bad:?}");
+        assert_eq!(o.status.code(), Some(code), "{bad:?}");
         assert!(text(&o).1.starts_with("error:"));
     }
     // An unknown prior is a usage error: clap lists the possible values.

@@ -74,6 +74,50 @@ fn refuses_training_tasks_scores_every_method_and_cross_validates() {
         "{table}"
     );
 
+    // --id-gain: each PFN row gets an ids-zeroed twin and the table its id gain.
+    let o = eval(
+        &[
+            "--tasks",
+            "task_c",
+            "--checkpoint",
+            "tiny=ck",
+            "--baselines",
+            "none",
+            "--contexts",
+            "30",
+            "--draws",
+            "2",
+            "--id-gain",
+            "--out",
+            "r_id",
+        ],
+        root,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let csv = std::fs::read_to_string(root.join("r_id/scores.csv")).unwrap();
+    let twins = csv.lines().filter(|l| l.starts_with("tiny (ids zeroed),"));
+    assert_eq!(twins.count(), 2, "{csv}");
+    let table = std::fs::read_to_string(root.join("r_id/table.md")).unwrap();
+    assert!(table.contains("| tiny | ΔLL / Δρ | "), "{table}");
+    let o = eval(
+        &[
+            "--checkpoint",
+            "none",
+            "--baselines",
+            "uniform",
+            "--id-gain",
+            "--out",
+            "r_id2",
+        ],
+        root,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("--id-gain needs a PFN row"),
+        "{}",
+        text(&o)
+    );
+
     // The held-out task with every baseline: 7 methods × 2 contexts × 2 draws.
     let o = eval(
         &[
@@ -152,7 +196,7 @@ fn refuses_training_tasks_scores_every_method_and_cross_validates() {
         ],
         root,
     );
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o).contains("--draws must be at least 1"),
         "{}",

@@ -116,7 +116,7 @@ fn tiny_pfn_and_baselines_spend_the_budget_and_write_their_trajectory() {
         ],
         root,
     );
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2), "a usage error");
     assert!(text(&o).contains("only to --method ifbo"), "{}", text(&o));
     // Budgets outside 1..=configs × epochs are refused up front, naming the limit (they
     // used to run 0 epochs, cut silently, or panic allocating u64::MAX steps).
@@ -126,7 +126,7 @@ fn tiny_pfn_and_baselines_spend_the_budget_and_write_their_trajectory() {
             &["--method", "random", "--budget", budget, "--out", "b", "-q"],
             root,
         );
-        assert_eq!(o.status.code(), Some(1), "{budget}: {}", text(&o));
+        assert_eq!(o.status.code(), Some(2), "{budget}: {}", text(&o));
         assert!(
             text(&o).contains("must lie in 1..="),
             "{budget}: {}",
@@ -143,4 +143,77 @@ fn tiny_pfn_and_baselines_spend_the_budget_and_write_their_trajectory() {
         root,
     );
     assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn a_killed_run_resumes_to_the_identical_trajectory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    data_and_tiny_checkpoint(root);
+    let args = |out: &'static str| {
+        vec![
+            "--surrogate",
+            "gp-ft",
+            "--refit-growth",
+            "0",
+            "--budget",
+            "150",
+            "--seed",
+            "2",
+            "--out",
+            out,
+            "-q",
+        ]
+    };
+    let o = bin("ifbo", &args("whole"), root);
+    assert!(o.status.success(), "{}", text(&o));
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ifbo"))
+        .args(args("cut"))
+        .current_dir(root)
+        .env("THAW_HOME", root)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let rows = || {
+        std::fs::read_to_string(root.join("cut/trajectory.csv"))
+            .map_or(0, |t| t.lines().count().saturating_sub(1))
+    };
+    while rows() < 30 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be killed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let kept = rows();
+    assert!((30..150).contains(&kept), "{kept} rows kept");
+    assert!(!root.join("cut/summary.json").exists());
+
+    // Started again without --resume it is refused; with it, it ends where the
+    // uninterrupted run ended, row for row.
+    let o = bin("ifbo", &args("cut"), root);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("an unfinished run"), "{}", text(&o));
+    let mut resume = args("cut");
+    resume.push("--resume");
+    let o = bin("ifbo", &resume, root);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("replaying"), "{}", text(&o));
+    let read = |d: &str| std::fs::read_to_string(root.join(d).join("trajectory.csv")).unwrap();
+    assert_eq!(read("cut"), read("whole"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("cut/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["resumed_after_epochs"], kept);
+
+    // Resuming with other settings is refused, naming the difference.
+    let mut other = resume.clone();
+    other[7] = "3";
+    let o = bin("ifbo", &other, root);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("these differ"), "{}", text(&o));
 }

@@ -53,7 +53,7 @@ fn trains_resumes_and_predicts() {
         &["--out", "ck", "--resume", "--lr", "0.5", "-q"],
         tmp.path(),
     );
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2), "a usage error");
     assert!(text(&o).contains("flags differ"), "{}", text(&o));
     let o = bin("train-pfn", &["--out", "ck", "--resume", "-q"], tmp.path());
     assert!(o.status.success(), "{}", text(&o));
@@ -108,17 +108,6 @@ fn bad_settings_are_reported_not_panicked() {
             "not a multiple of n_heads",
         ),
         (&["--data", "nope.parquet", "--out", "x"], "nope.parquet"),
-        (
-            &[
-                "--train-tasks",
-                "task_a",
-                "--val-tasks",
-                "task_a",
-                "--out",
-                "x",
-            ],
-            "held-out",
-        ),
         (&["--val-tasks", "task", "--out", "x"], "matches 3 tasks"),
         (
             &[
@@ -152,12 +141,54 @@ fn bad_settings_are_reported_not_panicked() {
         (&["--augment", "wild", "--out", "x"], "cdf, mixup, none"),
         (&["--prior", "wild", "--out", "x"], "taskset, ftpfn"),
         (&["--device", "tpu", "--out", "x"], "cpu, wgpu, cuda"),
+        // Contradicting flags are usage errors too.
+        (
+            &[
+                "--train-tasks",
+                "task_a",
+                "--val-tasks",
+                "task_a",
+                "--out",
+                "x",
+            ],
+            "held-out",
+        ),
+        (
+            &["--out", "x", "--resume", "--force"],
+            "cannot be used with",
+        ),
     ] {
         let o = bin("train-pfn", args, tmp.path());
         let out = text(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {out}");
         assert!(out.contains(want), "{args:?}: expected {want:?} in {out}");
     }
+}
+
+#[test]
+fn non_finite_weights_are_an_error_naming_the_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    make_data(tmp.path());
+    let mut args = TINY.to_vec();
+    args.extend(["--out", "ck", "-q"]);
+    assert!(bin("train-pfn", &args, tmp.path()).status.success());
+    // Every weight NaN: the header stays, the tensor bytes become 0xff.
+    let path = tmp.path().join("ck/model.safetensors");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    bytes[8 + n..].fill(0xff);
+    std::fs::write(&path, bytes).unwrap();
+    let o = bin(
+        "thaw",
+        &["predict", "--checkpoint", "ck", "--context", "30"],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("checkpoint ck: the model produced non-finite"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
@@ -220,7 +251,7 @@ fn ftpfn_trains_resumes_and_predicts_synthetic_tasks() {
         let at = a.iter().position(|&x| x == "ft").unwrap();
         a[at] = "other";
         let o = bin("train-pfn", &a, tmp.path());
-        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(o.status.code(), Some(2), "a usage error");
         assert!(text(&o).contains(want), "{}", text(&o));
     }
 
@@ -256,4 +287,77 @@ fn ftpfn_trains_resumes_and_predicts_synthetic_tasks() {
     );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("held out from training"), "{}", text(&o));
+}
+
+#[test]
+fn a_checkpoint_is_never_overwritten_and_the_output_is_claimed_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    make_data(root);
+    let train = |extra: &[&str]| {
+        let mut args = TINY.to_vec();
+        args.extend(extra);
+        bin("train-pfn", &args, root)
+    };
+    assert!(train(&["--out", "ck", "-q"]).status.success());
+    let weights = std::fs::read(root.join("ck/model.safetensors")).unwrap();
+    let log = std::fs::read(root.join("ck/train.jsonl")).unwrap();
+
+    // A new run on a finished checkpoint is refused and touches nothing.
+    let o = train(&["--out", "ck", "--seed", "5", "-q"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("holds a checkpoint (step 6 of 6)"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("--force"), "{}", text(&o));
+    assert_eq!(
+        std::fs::read(root.join("ck/model.safetensors")).unwrap(),
+        weights
+    );
+    assert_eq!(std::fs::read(root.join("ck/train.jsonl")).unwrap(), log);
+    // --force starts anew: the record and the log are the new run's alone.
+    let o = train(&["--out", "ck", "--seed", "5", "--force", "-q"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let cfg: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("ck/config.json")).unwrap())
+            .unwrap();
+    assert_eq!(cfg["training"]["seed"], 5);
+    let log = std::fs::read_to_string(root.join("ck/train.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 6, "{log}");
+
+    // An --out that is a file, or one another run holds, is refused before training.
+    std::fs::write(root.join("afile"), "x").unwrap();
+    let o = train(&["--out", "afile", "-q"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("not a directory"), "{}", text(&o));
+    let _held = thaw_cli::claim::OutputClaim::take(&root.join("busy"), "a test").unwrap();
+    let o = train(&["--out", "busy", "-q"]);
+    assert_eq!(o.status.code(), Some(1));
+    let want = format!("in use by another run (a test, pid {}", std::process::id());
+    assert!(text(&o).contains(&want), "{}", text(&o));
+    assert!(!root.join("busy/config.json").exists());
+
+    // A sequence length beyond the machine's memory is refused up front, saying so.
+    let o = bin(
+        "train-pfn",
+        &[
+            "--prior",
+            "ftpfn",
+            "--seq-len",
+            "100000000",
+            "--steps",
+            "1",
+            "--out",
+            "big",
+        ],
+        root,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("lower --seq-len or --batch"),
+        "{}",
+        text(&o)
+    );
 }

@@ -15,6 +15,8 @@ pub fn bin(name: &str, args: &[&str], cwd: &Path) -> Output {
     Command::new(exe)
         .args(args)
         .current_dir(cwd)
+        // The data and checkpoints of the test's own folder, never the checkout's.
+        .env("THAW_HOME", cwd)
         .output()
         .unwrap()
 }

@@ -42,6 +42,10 @@ pub enum Method {
     LastValue,
     /// The k nearest observed configurations in hyperparameter space.
     NearestNeighbour(usize),
+    /// A PFN row ([`Method::Pfn`] or [`Method::CrossValidated`]) whose queries do not
+    /// carry their curve ids: its started-configuration LL below the row's own is the
+    /// row's id gain.
+    IdsZeroed(Box<Method>),
 }
 
 impl Method {
@@ -55,7 +59,18 @@ impl Method {
             Self::Uniform => "Uniform".into(),
             Self::LastValue => "Last value".into(),
             Self::NearestNeighbour(_) => "HP nearest neighbours".into(),
+            Self::IdsZeroed(m) => Self::ids_zeroed_name(&m.name()),
         }
+    }
+
+    /// The name of the ids-zeroed row of the row called `name`.
+    pub fn ids_zeroed_name(name: &str) -> String {
+        format!("{name} (ids zeroed)")
+    }
+
+    /// Whether this is a PFN row (one checkpoint or cross-validated folds).
+    pub fn is_pfn(&self) -> bool {
+        matches!(self, Self::Pfn { .. } | Self::CrossValidated { .. })
     }
 
     /// The checkpoint that scores `task`, if this is a PFN method, and whether that
@@ -83,6 +98,7 @@ impl Method {
                     "{name}: every fold checkpoint was trained on {task}"
                 )))
             }
+            Self::IdsZeroed(m) => m.checkpoint_for(task, allow_train_tasks),
             _ => Ok(None),
         }
     }
@@ -102,6 +118,13 @@ impl Method {
                 })?;
                 let pfn = Surrogate::load_on(dir, device.clone())?;
                 Box::new(PfnModel::new(name.clone(), pfn))
+            }
+            Self::IdsZeroed(m) => {
+                let dir = checkpoint.ok_or_else(|| {
+                    BenchError::InvalidArgument(format!("{}: no checkpoint chosen", m.name()))
+                })?;
+                let pfn = Surrogate::load_on(dir, device.clone())?.without_query_ids();
+                Box::new(PfnModel::new(self.name(), pfn))
             }
             Self::Dpl(s) => Box::new(Dpl::new(DplSettings { seed, ..*s }, device)),
             Self::Dyhpo(s) => Box::new(Dyhpo::new(DyhpoSettings { seed, ..*s }, device)),

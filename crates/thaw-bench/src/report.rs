@@ -125,6 +125,49 @@ pub fn markdown_parts(records: &[LcRecord]) -> String {
     s
 }
 
+/// The id gain of every row that has an ids-zeroed twin (`eval-lc --id-gain`): per
+/// task, context and draw, the started configurations' LL of the row minus its twin's
+/// (the same draw; positive: the model uses a curve's own points), and the same for ρ;
+/// cells are medians over tasks of means over draws. `None` when no row has a twin.
+pub fn markdown_id_gain(records: &[LcRecord]) -> Option<String> {
+    let ctx = contexts(records);
+    let names = methods(records);
+    let mut s = header("id gain (started)", &ctx);
+    let mut any = false;
+    for m in &names {
+        let twin = crate::method::Method::ids_zeroed_name(m);
+        if !names.contains(&twin) {
+            continue;
+        }
+        any = true;
+        let zeroed: BTreeMap<(&str, usize, usize), &LcRecord> = records
+            .iter()
+            .filter(|r| r.method == twin)
+            .map(|r| ((r.task.as_str(), r.context, r.draw), r))
+            .collect();
+        let gain = |r: &LcRecord, f: fn(&Score) -> Option<f64>| {
+            let z = zeroed.get(&(r.task.as_str(), r.context, r.draw))?;
+            Some(f(r.started.as_ref()?)? - f(z.started.as_ref()?)?)
+        };
+        let ll = |r: &LcRecord| gain(r, |x| Some(x.ll));
+        let rho = |r: &LcRecord| gain(r, |x| x.rho);
+        let _ = write!(s, "| {m} | ΔLL / Δρ |");
+        for &c in &ctx {
+            let cell = match (
+                aggregate(records, m, c, &ll),
+                aggregate(records, m, c, &rho),
+            ) {
+                (Some(l), Some(r)) => format!("{l:+.3} / {r:+.2}"),
+                (Some(l), None) => format!("{l:+.3} / —"),
+                _ => "—".into(),
+            };
+            let _ = write!(s, " {cell} |");
+        }
+        s.push('\n');
+    }
+    any.then_some(s)
+}
+
 /// `| Method | second | context c … |` and its separator line.
 fn header(second: &str, ctx: &[usize]) -> String {
     let mut s = format!("| Method | {second} |");
@@ -271,6 +314,34 @@ mod tests {
             observed_configs: 3,
             trained_on_task: false,
         }
+    }
+
+    #[test]
+    fn the_id_gain_pairs_each_draw_with_its_ids_zeroed_twin() {
+        let with = |m: &str, task: &str, draw: usize, ll: f64| {
+            let mut r = rec(m, task, 400, draw, 0.0);
+            r.started = Some(Score {
+                ll,
+                mse: 0.0,
+                rho: Some(ll / 10.0),
+            });
+            r
+        };
+        let z = "PFN (ids zeroed)";
+        let records = vec![
+            with("PFN", "a", 0, 2.0),
+            with("PFN", "a", 1, 3.0),
+            with(z, "a", 1, 1.0),
+            with(z, "a", 0, 1.5),
+            with("PFN", "b", 0, 1.0),
+            with(z, "b", 0, 2.0),
+            with("Other", "a", 0, 9.0),
+        ];
+        // Task a: mean of (2 − 1.5, 3 − 1) = 1.25; task b: −1; median 0.125.
+        let md = markdown_id_gain(&records).unwrap();
+        assert!(md.contains("| PFN | ΔLL / Δρ | +0.125 / +0.01 |"), "{md}");
+        assert!(!md.contains("Other"), "{md}");
+        assert!(markdown_id_gain(&records[..2]).is_none());
     }
 
     #[test]

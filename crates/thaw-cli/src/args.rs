@@ -35,7 +35,7 @@ impl RefitArg {
     /// The growth, checked.
     pub fn growth(&self) -> anyhow::Result<f64> {
         if !(self.refit_growth >= 0.0 && self.refit_growth.is_finite()) {
-            anyhow::bail!("--refit-growth must be a finite number ≥ 0");
+            crate::usage!("--refit-growth must be a finite number ≥ 0");
         }
         Ok(self.refit_growth)
     }
@@ -44,8 +44,9 @@ impl RefitArg {
 /// `--checkpoints`: where the shipped checkpoints live.
 #[derive(Debug, Clone, Args)]
 pub struct CheckpointsArg {
-    /// Directory of the shipped checkpoints that adam-pfn and ft-pfn name.
-    #[arg(long, default_value = "checkpoints")]
+    /// Directory of the shipped checkpoints that adam-pfn and ft-pfn name (default:
+    /// under the thaw home, see README "Where thaw looks").
+    #[arg(long, default_value_os_t = crate::paths::checkpoints_dir())]
     pub checkpoints: PathBuf,
 }
 

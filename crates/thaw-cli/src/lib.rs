@@ -6,6 +6,7 @@
 //! and reports; errors carry the file, row and field the library names.
 
 pub mod args;
+pub mod claim;
 pub mod commands;
 pub mod paths;
 pub mod plot;
@@ -25,15 +26,22 @@ pub struct Cli {
 
 const EXAMPLES: &str = "\
 Examples:
-  scripts/fetch-data                 # raw TaskSet and LCBench files into data/raw/
-  thaw data import                   # every benchmark found in data/raw/ -> data/parquet/
-  thaw data summary                  # per-task table of every file in data/parquet/
-  thaw ifbo --surrogate adam-pfn --budget 300   # tune a held-out TaskSet task with Adam-PFN
-  thaw predict                       # the shipped Adam-PFN predicts a held-out task's final values
-  thaw train-pfn --model tiny --steps 200 --out /tmp/pfn   # train a (tiny) PFN
-  thaw eval-lc --tasks all --contexts 400 --draws 1        # the learning-curve table
-  thaw bench-hpo --methods adam-pfn,hyperband --seeds 2    # the HPO benchmark
-  thaw prior-sample --out /tmp/prior # synthetic FT-PFN tasks: Parquet, CSV and an SVG plot
+  # the raw TaskSet and LCBench files into data/raw/, then to data/parquet/
+  scripts/fetch-data
+  thaw data import
+  # a per-task table of every file in data/parquet/
+  thaw data summary
+  # tune a held-out TaskSet task with the shipped Adam-PFN
+  thaw ifbo --surrogate adam-pfn --budget 300
+  # the shipped Adam-PFN predicts a held-out task's final values
+  thaw predict
+  # train a (tiny) PFN
+  thaw train-pfn --model tiny --steps 200 --out /tmp/pfn
+  # the learning-curve table, and the HPO benchmark
+  thaw eval-lc --tasks all --contexts 400 --draws 1
+  thaw bench-hpo --methods adam-pfn,hyperband --seeds 2
+  # synthetic FT-PFN tasks: Parquet, CSV and an SVG plot
+  thaw prior-sample --out /tmp/prior
 
 `thaw COMMAND --help` explains each command; `train-pfn`, `ifbo`, `eval-lc` and
 `bench-hpo` are also installed as binaries of their own with the same arguments.";
@@ -59,7 +67,7 @@ enum Command {
     /// and MSE of the true final values, then the configurations with the best predicted
     /// final value.
     #[command(
-        after_help = "Examples:\n  thaw predict\n  thaw predict --checkpoint ft-pfn --task FixedTextRNNClassification_imdb_patch32_GRU --context 1000"
+        after_help = "Examples:\n  thaw predict\n  thaw predict --checkpoint ft-pfn --task patch32_GRU --context 1000"
     )]
     Predict(commands::predict::PredictArgs),
     /// Draw synthetic tasks from the FT-PFN prior: curves.parquet (thaw format), curves.csv, curves.svg.
@@ -69,7 +77,7 @@ enum Command {
     /// stores error = 1 − y with an initial point of 1, so every thaw reader (data
     /// summary, predict --data) sees exactly the sampled y.
     #[command(
-        after_help = "Examples:\n  thaw prior-sample --out /tmp/prior\n  thaw prior-sample --tasks 3 --configs 1000 --epochs 100 --hps 5 --seed 7 --out /tmp/prior5d"
+        after_help = "Examples:\n  thaw prior-sample --out /tmp/prior\n  thaw prior-sample --tasks 3 --configs 1000 --epochs 100 --hps 5 \\\n      --seed 7 --out /tmp/prior5d"
     )]
     PriorSample(commands::prior_sample::PriorSampleArgs),
 }
@@ -105,13 +113,50 @@ pub fn run_standalone<A: Parser>(
 /// A binary's entry point: parses the arguments it is given and writes its report.
 pub type Runner = fn(Vec<std::ffi::OsString>, &mut dyn Write) -> anyhow::Result<()>;
 
+/// A command called the wrong way — flags that contradict each other, a value out of its
+/// range: reported like clap's own usage errors, with status 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Returns a [`UsageError`] from the current function (`format!` arguments).
+#[macro_export]
+macro_rules! usage {
+    ($($arg:tt)*) => {
+        return Err(anyhow::Error::new($crate::UsageError(format!($($arg)*))))
+    };
+}
+
+/// `error` and its causes, `: `-separated, each cause left out when the text before it
+/// already says it (an error that prints its source, `FILE: No such file`, followed by
+/// that source, `No such file`, used to show the operating system's message twice).
+pub fn error_chain(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
+    text
+}
+
 /// `thaw`'s `main`: see [`main_for`].
 pub fn main_with_exit_code() -> i32 {
     main_for(|args, out| run(args, out))
 }
 
 /// A binary's `main`: runs `runner`, prints `error: …` with its causes on failure and
-/// returns status 1 (clap's own status for usage errors, 0 for `--help`).
+/// returns status 1, or 2 for a usage error (clap's own status for its errors, 0 for
+/// `--help`).
 pub fn main_for(runner: Runner) -> i32 {
     let mut stdout = std::io::stdout().lock();
     match runner(std::env::args_os().collect(), &mut stdout) {
@@ -123,8 +168,12 @@ pub fn main_for(runner: Runner) -> i32 {
             }
             None => {
                 let _ = stdout.flush();
-                eprintln!("error: {e:#}");
-                1
+                eprintln!("error: {}", error_chain(&e));
+                if e.downcast_ref::<UsageError>().is_some() {
+                    2
+                } else {
+                    1
+                }
             }
         },
     }

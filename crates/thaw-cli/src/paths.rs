@@ -1,13 +1,59 @@
-//! Where the project keeps data by default (relative to the working directory).
+//! Where thaw finds its data and checkpoints by default, from any working directory.
+//!
+//! The thaw home is, in this order:
+//! 1. `$THAW_HOME`, when set (and not empty);
+//! 2. the current directory, when it holds `checkpoints/` or `data/` (a checkout);
+//! 3. the nearest folder above the running executable that holds `checkpoints/`
+//!    (`target/release/thaw` of a checkout, or `PREFIX/bin/thaw` beside `PREFIX/checkpoints`);
+//! 4. the current directory.
+//!
+//! Inputs default to `<home>/data/parquet/…` and `<home>/checkpoints`; outputs (`runs/…`)
+//! stay relative to the current directory, where a user expects them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// Raw published files, one folder per benchmark (`data/raw/taskset`, …).
-pub fn raw_dir() -> PathBuf {
-    PathBuf::from("data/raw")
+/// The environment variable that names the thaw home.
+pub const HOME_VAR: &str = "THAW_HOME";
+
+/// The thaw home (see the module documentation); empty means the current directory.
+pub fn home() -> PathBuf {
+    if let Some(h) = std::env::var_os(HOME_VAR).filter(|h| !h.is_empty()) {
+        return PathBuf::from(h);
+    }
+    if is_home(Path::new("checkpoints")) || is_home(Path::new("data")) {
+        return PathBuf::new();
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| {
+            exe.ancestors()
+                .skip(1)
+                .find(|d| is_home(&d.join("checkpoints")))
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_default()
 }
 
-/// Imported Parquet files, one per benchmark (`data/parquet/taskset.parquet`, …).
+fn is_home(dir: &Path) -> bool {
+    dir.is_dir()
+}
+
+/// Raw published files, one folder per benchmark (`<home>/data/raw/taskset`, …).
+pub fn raw_dir() -> PathBuf {
+    home().join("data/raw")
+}
+
+/// Imported Parquet files, one per benchmark (`<home>/data/parquet/taskset.parquet`, …).
 pub fn parquet_dir() -> PathBuf {
-    PathBuf::from("data/parquet")
+    home().join("data/parquet")
+}
+
+/// The imported TaskSet file, every command's default data.
+pub fn taskset_parquet() -> PathBuf {
+    parquet_dir().join("taskset.parquet")
+}
+
+/// The shipped checkpoints that `adam-pfn` and `ft-pfn` name.
+pub fn checkpoints_dir() -> PathBuf {
+    home().join("checkpoints")
 }

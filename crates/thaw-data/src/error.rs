@@ -27,7 +27,8 @@ pub enum DataError {
     Field {
         /// The file.
         path: PathBuf,
-        /// Zero-based row (configuration) index in the file.
+        /// Zero-based row (configuration) index in the whole file (never the row
+        /// within a Parquet record batch or row group).
         row: usize,
         /// The field (hyperparameter or column) name.
         field: String,

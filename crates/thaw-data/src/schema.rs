@@ -72,6 +72,19 @@ impl HyperParameter {
         }
     }
 
+    /// Checks that a raw value can be encoded: finite, and inside the scale's domain
+    /// (> 0 for `log`, < 1 for `log1m`). Values merely outside the bounds pass.
+    pub fn check_value(&self, x: f64) -> Result<(), String> {
+        match self.scale {
+            _ if !x.is_finite() => Err(format!("non-finite hyperparameter ({x})")),
+            Scale::Log if x <= 0.0 => Err(format!("{x} is not positive, but the scale is log")),
+            Scale::Log1m if x >= 1.0 => Err(format!(
+                "{x} is not below 1, but the scale is log1m (log-uniform in 1 − x)"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Checks that the bounds make sense for the scale.
     pub fn validate(&self) -> Result<(), String> {
         let ok = match self.scale {

@@ -43,6 +43,21 @@ pub fn run(
     budget: usize,
     on_step: &mut dyn FnMut(&Step, &History),
 ) -> Result<Trajectory> {
+    resume(optimizer, objective, budget, &[], on_step)
+}
+
+/// Continues a study whose first epochs were `recorded` (by an interrupted run with the
+/// same optimiser, seed and objective): the optimiser is asked again from the start, so
+/// that its state is rebuilt exactly, and every epoch it trains is checked against the
+/// record until the record ends; then the study goes on as [`run`] would have. A
+/// decision that differs from the record is an error (other settings, another build).
+pub fn resume(
+    optimizer: &mut dyn Optimizer,
+    objective: &mut dyn Objective,
+    budget: usize,
+    recorded: &[Step],
+    on_step: &mut dyn FnMut(&Step, &History),
+) -> Result<Trajectory> {
     let mut history = History::new(objective.configs(), objective.max_epochs())?;
     let max = history.max_epochs();
     let capacity = history.n_configs() * max;
@@ -79,13 +94,37 @@ pub fn run(
                 y,
                 incumbent,
             };
+            if let Some(want) = recorded.get(steps.len()) {
+                check_replay(&optimizer.name(), want, &step)?;
+            }
             on_step(&step, &history);
             steps.push(step);
         }
+    }
+    if recorded.len() > steps.len() {
+        return Err(HpoError::InvalidInput(format!(
+            "resume: the record holds {} epochs, more than this study spends ({})",
+            recorded.len(),
+            steps.len()
+        )));
     }
     Ok(Trajectory {
         steps,
         decision_s,
         history,
     })
+}
+
+fn check_replay(name: &str, want: &Step, got: &Step) -> Result<()> {
+    let same = want.spent == got.spent
+        && want.config == got.config
+        && want.epoch == got.epoch
+        && want.y.to_bits() == got.y.to_bits();
+    if same {
+        return Ok(());
+    }
+    Err(HpoError::InvalidInput(format!(
+        "resume: at epoch {} of the budget {name} trains config {} to epoch {} (y {}), the record says config {} to epoch {} (y {}); the record was made with other settings, data or build",
+        got.spent, got.config, got.epoch, got.y, want.config, want.epoch, want.y
+    )))
 }

@@ -7,7 +7,7 @@ use rand::RngExt;
 use thaw_data::CurveSet;
 use thaw_hpo::models::UniformModel;
 use thaw_hpo::optimizers::{Acquisition, Asha, ModelBased, RandomSearch, SuccessiveHalving};
-use thaw_hpo::study::{Step, run};
+use thaw_hpo::study::{Step, resume, run};
 use thaw_hpo::{Optimizer, TabularObjective};
 
 /// A task whose config c has y(e) = q_c · e / epochs, q_c a seeded random quality.
@@ -194,6 +194,37 @@ fn the_same_seed_gives_the_same_trajectory() {
     let ta = trajectory(&mut RandomSearch::new(1), &mut task(40, 10, 4), 60);
     let tb = trajectory(&mut RandomSearch::new(2), &mut task(40, 10, 4), 60);
     assert_ne!(ta, tb, "different seeds differ");
+}
+
+#[test]
+fn a_resumed_study_replays_its_record_and_ends_where_an_uninterrupted_one_does() {
+    for (a, b) in all_methods(5).into_iter().zip(all_methods(5)) {
+        let (mut a, mut b) = (a, b);
+        let whole = trajectory(a.as_mut(), &mut task(30, 9, 2), 100);
+        let mut seen = Vec::new();
+        let resumed = resume(
+            b.as_mut(),
+            &mut task(30, 9, 2),
+            100,
+            &whole[..37],
+            &mut |s, _| seen.push(s.spent),
+        )
+        .unwrap();
+        assert_eq!(resumed.steps, whole, "{}", a.name());
+        assert_eq!(seen, (1..=100).collect::<Vec<_>>());
+    }
+    // A record from another seed is refused, naming the epoch where it differs.
+    let other = trajectory(&mut RandomSearch::new(8), &mut task(30, 9, 2), 50);
+    let err = resume(
+        &mut RandomSearch::new(9),
+        &mut task(30, 9, 2),
+        100,
+        &other,
+        &mut |_, _| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("the record says"), "{err}");
 }
 
 /// A uniform model that records the number of observed points at every fit.

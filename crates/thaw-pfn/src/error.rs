@@ -48,6 +48,16 @@ pub enum PfnError {
         /// The task.
         task: String,
     },
+    /// A new run was pointed at a directory that holds a checkpoint.
+    #[error(
+        "{dir} holds a checkpoint ({what}); continue it with --resume, or replace it with --force"
+    )]
+    CheckpointExists {
+        /// The checkpoint directory.
+        dir: PathBuf,
+        /// What is there (its step, or the files found).
+        what: String,
+    },
     /// The backend is not compiled in or failed to start.
     #[error("device {0}")]
     Device(String),

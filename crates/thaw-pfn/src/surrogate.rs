@@ -8,7 +8,7 @@
 //! other, so a query's prediction does not depend on which other queries are asked.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use burn::tensor::{Device, Tensor, TensorData};
 use thaw_prior::{FEATURES, MAX_CURVE_ID, MAX_HPS, encode_token};
@@ -102,6 +102,10 @@ pub struct Surrogate {
     config: CheckpointConfig,
     device: Device,
     chunk: usize,
+    /// Where it was loaded from (named in errors); `None` for an in-memory model.
+    dir: Option<PathBuf>,
+    /// Whether queries carry their curve's id (the ablation of `without_query_ids`).
+    query_ids: bool,
 }
 
 impl Surrogate {
@@ -119,6 +123,8 @@ impl Surrogate {
             config,
             device,
             chunk: 2000,
+            dir: Some(dir.to_path_buf()),
+            query_ids: true,
         })
     }
 
@@ -129,12 +135,22 @@ impl Surrogate {
             config,
             device,
             chunk: 2000,
+            dir: None,
+            query_ids: true,
         }
     }
 
     /// Uses chunks of `chunk` queries per forward pass (default 2000).
     pub fn with_chunk(mut self, chunk: usize) -> Self {
         self.chunk = chunk.max(1);
+        self
+    }
+
+    /// Queries no longer carry their curve's id, as if every configuration were new (the
+    /// context keeps its ids): the ablation behind the id gain, the model's use of a
+    /// curve's own points. Training validation zeroes ids the same way.
+    pub fn without_query_ids(mut self) -> Self {
+        self.query_ids = false;
         self
     }
 
@@ -169,7 +185,10 @@ impl Surrogate {
         }
         let q_ids: Vec<i64> = queries
             .iter()
-            .map(|q| curves.get(&curve_key(&q.hps)).copied().unwrap_or(0))
+            .map(|q| match self.query_ids {
+                true => curves.get(&curve_key(&q.hps)).copied().unwrap_or(0),
+                false => 0,
+            })
             .collect();
 
         let n = context.len();
@@ -192,7 +211,11 @@ impl Surrogate {
                 .map_err(|e| PfnError::Device(format!("cannot read predictions: {e:?}")))?;
             for row in values.chunks_exact(self.config.model.n_bins) {
                 let dist = BarDistribution::from_logits(row).ok_or_else(|| {
-                    PfnError::InvalidInput("the model produced non-finite logits".into())
+                    let what = "the model produced non-finite logits (NaN or infinite weights?)";
+                    match &self.dir {
+                        Some(d) => PfnError::checkpoint(d, what),
+                        None => PfnError::InvalidInput(what.into()),
+                    }
                 })?;
                 out.push(Predictive { dist });
             }

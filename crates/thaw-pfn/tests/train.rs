@@ -30,6 +30,16 @@ fn train(
     resume: bool,
     pause_at: Option<u64>,
 ) -> thaw_pfn::Result<()> {
+    train_replacing(dir, config, resume, pause_at, false)
+}
+
+fn train_replacing(
+    dir: &Path,
+    config: TrainConfig,
+    resume: bool,
+    pause_at: Option<u64>,
+    replace: bool,
+) -> thaw_pfn::Result<()> {
     TrainRun {
         config,
         prior: &common::ToyPrior,
@@ -43,6 +53,7 @@ fn train(
             device_name: "cpu".into(),
             git_revision: None,
             pause_at,
+            replace,
         },
     }
     .run(&mut Silent)
@@ -141,6 +152,38 @@ fn resume_refuses_other_settings_and_missing_state() {
     ));
 }
 
+#[test]
+fn a_new_run_never_overwrites_a_checkpoint_unless_told_to_replace_it() {
+    let dir = tempfile::tempdir().unwrap();
+    train(dir.path(), settings(6), false, None).unwrap();
+    let weights = fs::read(dir.path().join(WEIGHTS_FILE)).unwrap();
+    let log_before = fs::read(dir.path().join(LOG_FILE)).unwrap();
+    let mut other = settings(4);
+    other.seed = 12;
+    let err = train(dir.path(), other.clone(), false, None).unwrap_err();
+    assert!(matches!(err, PfnError::CheckpointExists { .. }), "{err}");
+    assert!(err.to_string().contains("step 6 of 6"), "{err}");
+    // Untouched: weights and log are the first run's.
+    assert_eq!(fs::read(dir.path().join(WEIGHTS_FILE)).unwrap(), weights);
+    assert_eq!(fs::read(dir.path().join(LOG_FILE)).unwrap(), log_before);
+
+    // Replacing: the log is the new run's alone and the record its seed.
+    train_replacing(dir.path(), other, false, None, true).unwrap();
+    let steps: Vec<u64> = log(dir.path()).iter().map(|r| r.step).collect();
+    assert_eq!(steps, vec![1, 2, 3, 4]);
+    let cfg = checkpoint::read_config(dir.path()).unwrap();
+    assert_eq!(cfg.training.unwrap().seed, 12);
+}
+
+#[test]
+fn a_run_that_stops_between_checkpoints_leaves_the_log_of_the_last_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // Checkpoints at 5; paused at 7 (a checkpoint too); the file holds exactly 1..=7.
+    train(dir.path(), settings(12), false, Some(7)).unwrap();
+    let steps: Vec<u64> = log(dir.path()).iter().map(|r| r.step).collect();
+    assert_eq!(steps, (1..=7).collect::<Vec<_>>());
+}
+
 fn trained_checkpoint() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     train(dir.path(), settings(2), false, None).unwrap();
@@ -236,4 +279,22 @@ fn data_parallel_gradients_match_the_single_thread_ones() {
             .map(|(x, y)| (x - y).abs())
             .fold(0.0, f32::max);
     assert!(worst < 1e-5, "gradients differ by {worst}");
+}
+
+#[test]
+fn data_parallel_threads_never_share_an_autodiff_graph() {
+    use thaw_pfn::model::Pfn;
+    use thaw_pfn::train::parallel::loss_and_grads;
+    use thaw_prior::Prior;
+    // Threads that differentiated the same parameter leaves joined one burn graph, and a
+    // backward pass then consumed another thread's tape (a panic now and then; a 6-step
+    // CLI test hit it; 300 steps on 4 threads hung, deadlocked, in 2 runs of 2 before the fix).
+    let device = Device::flex().autodiff();
+    let cfg = PfnConfig::tiny();
+    let model = Pfn::new(&cfg, 3, &device);
+    for step in 0..300 {
+        let batch = common::ToyPrior.sample(9, step, 8, 24).unwrap();
+        let (loss, _) = loss_and_grads(&model, &batch, cfg.n_bins, &device, 4);
+        assert!(loss.is_finite());
+    }
 }

@@ -19,11 +19,13 @@ use crate::progress;
 
 const EXAMPLES: &str = "\
 Examples:
-  # the full benchmark: all methods, every TaskSet task the shipped checkpoints did not
-  # train on, 5 seeds, 1000 epochs each (see the README for how long it takes)
+  # the full benchmark: all methods, every TaskSet task the shipped
+  # checkpoints did not train on, 5 seeds, 1000 epochs each (see the README
+  # for how long it takes)
   bench-hpo
   # a quick look: three methods, two seeds, 200 epochs
-  bench-hpo --methods adam-pfn,hyperband,random --seeds 2 --budget 200 --out runs/quick
+  bench-hpo --methods adam-pfn,hyperband,random --seeds 2 --budget 200 \\
+      --out runs/quick
   # LCBench (out of distribution for Adam-PFN)
   bench-hpo --benchmark data/parquet/lcbench.parquet --tasks APSFailure,Amazon
 
@@ -45,7 +47,7 @@ seeds. Rank: per task and seed, ties sharing the mean rank, averaged.";
 #[command(name = "bench-hpo", version, after_help = EXAMPLES)]
 pub struct BenchHpoArgs {
     /// Parquet file of tasks.
-    #[arg(long, default_value = "data/parquet/taskset.parquet")]
+    #[arg(long, default_value_os_t = crate::paths::taskset_parquet())]
     benchmark: PathBuf,
     /// Tasks: `all`, `all-but:a,b` or a comma list (names or unique prefixes). Default:
     /// every task that none of the chosen PFN checkpoints was trained on.
@@ -82,7 +84,7 @@ pub struct BenchHpoArgs {
 /// Runs `bench-hpo`.
 pub fn run(a: BenchHpoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if a.budget == 0 || a.seeds == 0 {
-        bail!("--budget and --seeds must be at least 1");
+        crate::usage!("--budget and --seeds must be at least 1");
     }
     let device = a.device.select()?;
     let methods = method_specs(&a)?;
@@ -90,6 +92,7 @@ pub fn run(a: BenchHpoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     for t in &tasks {
         super::ifbo::check_budget(a.budget, t)?;
     }
+    let _claim = crate::claim::OutputClaim::take(&a.out, "bench-hpo")?;
     let threads = a.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
@@ -150,7 +153,7 @@ fn method_specs(a: &BenchHpoArgs) -> anyhow::Result<Vec<MethodSpec>> {
         }
     }
     if methods.is_empty() {
-        bail!("--methods is empty");
+        crate::usage!("--methods is empty");
     }
     Ok(methods)
 }

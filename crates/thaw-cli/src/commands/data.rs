@@ -20,7 +20,7 @@ pub enum DataCommand {
     /// data/raw/ (taskset: *.json, lcbench: *.npz) into data/parquet/<benchmark>.parquet.
     /// Files are written atomically: a failed import never leaves a partial file.
     #[command(
-        after_help = "Examples:\n  thaw data import\n  thaw data import taskset --input ../shared/data/taskset --output /tmp/taskset.parquet"
+        after_help = "Examples:\n  thaw data import\n  thaw data import taskset --input ../shared/data/taskset \\\n      --output /tmp/taskset.parquet"
     )]
     Import(ImportArgs),
     /// Print a per-task table: configs, epochs, NaN and diverged curves, best and median final y.
@@ -39,10 +39,10 @@ pub enum DataCommand {
 pub struct ImportArgs {
     /// Benchmark to import (taskset or lcbench); all found under data/raw/ if omitted.
     benchmark: Option<String>,
-    /// Folder of source files [default: data/raw/<benchmark>].
+    /// Folder of source files [default: <home>/data/raw/<benchmark>, see README "Where thaw looks"].
     #[arg(long, short, requires = "benchmark")]
     input: Option<PathBuf>,
-    /// Parquet file to write [default: data/parquet/<benchmark>.parquet].
+    /// Parquet file to write [default: <home>/data/parquet/<benchmark>.parquet].
     #[arg(long, short, requires = "benchmark")]
     output: Option<PathBuf>,
 }
@@ -50,7 +50,7 @@ pub struct ImportArgs {
 /// Arguments of `thaw data summary`.
 #[derive(Debug, Args)]
 pub struct SummaryArgs {
-    /// Parquet files written by `thaw data import` [default: data/parquet/*.parquet].
+    /// Parquet files written by `thaw data import` [default: <home>/data/parquet/*.parquet].
     files: Vec<PathBuf>,
     /// Only these tasks (repeatable).
     #[arg(long = "task", short)]

@@ -18,17 +18,19 @@ use crate::progress;
 
 const EXAMPLES: &str = "\
 Examples:
-  # the README table: 8 TaskSet tasks, Adam-PFN by 4-fold cross-validation (CDF, Mixup,
-  # no augmentation; fold models are trained first, or reused from --cv-dir), the shipped
-  # FT-PFN, DPL, DyHPO, GP-FT and uniform
+  # the README table: 8 TaskSet tasks, Adam-PFN by 4-fold cross-validation
+  # (CDF, Mixup, no augmentation; fold models are trained first, or reused
+  # from --cv-dir), the shipped FT-PFN and the baselines
   eval-lc --cross-validate 4 --out runs/eval-lc
   # a quick look: two tasks, one context size, one draw, cheap baselines only
-  eval-lc --tasks FixedTextRNNClassification_imdb_patch32_GRU,FixedTextRNNClassification_imdb_patch128_LSTM128_embed \\
-      --contexts 400 --draws 1 --baselines gp-ft,uniform --out /tmp/lc
+  eval-lc --tasks patch32_GRU,patch128_LSTM128_embed --contexts 400 \\
+      --draws 1 --baselines gp-ft,uniform --out /tmp/lc
   # a checkpoint of your own next to FT-PFN (refused on tasks it trained on)
-  eval-lc --checkpoint FT-PFN=checkpoints/ft-pfn-small --checkpoint mine=/tmp/pfn --tasks all-but:...
+  eval-lc --checkpoint FT-PFN=checkpoints/ft-pfn-small \\
+      --checkpoint mine=/tmp/pfn --tasks all-but:patch32_GRU
   # LCBench (out of distribution for Adam-PFN)
-  eval-lc --data data/parquet/lcbench.parquet --contexts 400 --out runs/eval-lc-lcbench
+  eval-lc --data data/parquet/lcbench.parquet --contexts 400 \\
+      --out runs/eval-lc-lcbench
 
 Protocol: for every task, context size and draw, configurations are visited in a random
 order and get prefix lengths U{1..epochs-1} until the observed points total the context
@@ -51,7 +53,7 @@ table then marks the row with †). `thaw eval-lc` is the same command.";
 #[command(name = "eval-lc", version, after_help = EXAMPLES)]
 pub struct EvalLcArgs {
     /// Parquet file of tasks (from `thaw data import`).
-    #[arg(long, default_value = "data/parquet/taskset.parquet")]
+    #[arg(long, default_value_os_t = crate::paths::taskset_parquet())]
     pub(super) data: PathBuf,
     /// Tasks to score: `all`, `all-but:NAME,…` or `NAME,…` (prefixes allowed).
     #[arg(long, default_value = "all")]
@@ -70,7 +72,7 @@ pub struct EvalLcArgs {
     #[arg(long = "checkpoint", default_value = "FT-PFN=ft-pfn")]
     checkpoints: Vec<String>,
     /// Directory of the shipped checkpoints that adam-pfn and ft-pfn name.
-    #[arg(long = "checkpoints", default_value = "checkpoints")]
+    #[arg(long = "checkpoints", default_value_os_t = crate::paths::checkpoints_dir())]
     shipped_dir: PathBuf,
     #[command(flatten)]
     allow: AllowTrainTasksArg,
@@ -126,6 +128,12 @@ pub struct EvalLcArgs {
     /// First-fit steps of GP-FT's hyperparameters (Adam, lr 0.05).
     #[arg(long, default_value_t = 60)]
     gp_steps: usize,
+    /// Also score every PFN row with its queries' curve ids zeroed (as if every
+    /// configuration were new) and report the id gain: how much the started
+    /// configurations' LL and ρ owe to the model following a curve's own points. Doubles
+    /// the PFN rows' time.
+    #[arg(long)]
+    id_gain: bool,
     #[command(flatten)]
     pub(super) device: DeviceArg,
     /// Output directory.
@@ -159,9 +167,11 @@ enum Baseline {
 pub fn run(a: EvalLcArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let device = a.device.select()?;
     if a.draws == 0 {
-        bail!("--draws must be at least 1");
+        crate::usage!("--draws must be at least 1");
     }
     let tasks = selected_tasks(&a)?;
+    // Claimed before the work: a second run, or a file in the way, is found now.
+    let _claim = crate::claim::OutputClaim::take(&a.out, "eval-lc")?;
     let names: Vec<String> = tasks.iter().map(|t| t.name.clone()).collect();
     let mut methods = Vec::new();
     if a.cross_validate > 0 {
@@ -169,9 +179,20 @@ pub fn run(a: EvalLcArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         methods.extend(train_folds(&plan, &a.cv_augment, out)?);
     }
     methods.extend(checkpoint_rows(&a)?);
+    if a.id_gain {
+        let twins: Vec<Method> = methods
+            .iter()
+            .filter(|m| m.is_pfn())
+            .map(|m| Method::IdsZeroed(Box::new(m.clone())))
+            .collect();
+        if twins.is_empty() {
+            crate::usage!("--id-gain needs a PFN row (--checkpoint or --cross-validate)");
+        }
+        methods.extend(twins);
+    }
     methods.extend(a.baselines.iter().filter_map(|b| baseline(&a, *b)));
     if methods.is_empty() {
-        bail!("nothing to score: no checkpoint, no cross-validation, no baseline");
+        crate::usage!("nothing to score: no checkpoint, no cross-validation, no baseline");
     }
     let settings = LcSettings {
         contexts: a.contexts.clone(),
@@ -271,6 +292,12 @@ fn write_report(
         "\nStarted (≥ 1 observed epoch) and unstarted configurations apart, LL / MSE / ρ (Spearman of predicted means and true final values):\n\n",
     );
     table.push_str(&report::markdown_parts(records));
+    if let Some(gain) = report::markdown_id_gain(records) {
+        table.push_str(
+            "\nId gain on the started configurations (the row minus its ids-zeroed twin, same draws; > 0: the model follows a curve's own points):\n\n",
+        );
+        table.push_str(&gain);
+    }
     let csv_path = dir.join("scores.csv");
     let md_path = dir.join("table.md");
     report::csv(records).write(&csv_path)?;

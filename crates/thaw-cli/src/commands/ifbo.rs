@@ -4,10 +4,13 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use super::ifbo_dir::{self, RunRecord};
+use crate::claim::OutputClaim;
+
+use anyhow::Context;
 use clap::Parser;
 use serde_json::json;
-use thaw_data::{CsvTable, Task, load_tasks};
+use thaw_data::{Task, load_tasks};
 use thaw_hpo::method::MethodSpec;
 use thaw_hpo::study::{self, Step, Trajectory};
 use thaw_hpo::{History, TabularObjective};
@@ -21,11 +24,15 @@ use crate::progress;
 
 const EXAMPLES: &str = "\
 Examples:
-  # the shipped Adam-PFN tunes a TaskSet task it was not trained on (200 epochs of budget)
+  # the shipped Adam-PFN tunes a TaskSet task it was not trained on
+  # (200 epochs of budget)
   ifbo --surrogate adam-pfn --budget 200
   # FT-PFN, a full 1000-epoch run on a named task, trajectory into /tmp/run
-  ifbo --surrogate ft-pfn --benchmark data/parquet/taskset.parquet:FixedTextRNNClassification_imdb_patch32_GRU \\
-      --budget 1000 --seed 3 --out /tmp/run
+  ifbo --surrogate ft-pfn --budget 1000 --seed 3 --out /tmp/run \\
+      --benchmark data/parquet/taskset.parquet:patch32_GRU
+  # continue it after a crash or a kill (the trajectory is written as it goes)
+  ifbo --surrogate ft-pfn --budget 1000 --seed 3 --out /tmp/run \\
+      --benchmark data/parquet/taskset.parquet:patch32_GRU --resume
   # the baselines on the same task
   ifbo --method hyperband --budget 1000
   ifbo --surrogate dyhpo --budget 300
@@ -41,8 +48,10 @@ as a training task unless --allow-train-tasks is given. `thaw ifbo` is the same 
 
 /// Freeze-thaw hyperparameter optimisation on a tabular benchmark task.
 ///
-/// Writes <out>/trajectory.csv (one row per epoch trained: epochs spent, config, epoch,
-/// y, incumbent) and <out>/summary.json, and prints a summary: the best configuration
+/// Writes <out>/run.json (method, task, budget, seed) first, <out>/trajectory.csv as it
+/// goes (one row per epoch trained: epochs spent, config, epoch, y, incumbent; a killed
+/// run keeps every row it reported, and --resume continues it) and <out>/summary.json at
+/// the end, and prints a summary: the best configuration
 /// found (raw hyperparameters), its value, the best value anywhere in the table (the
 /// incumbent is the best value seen at any epoch, so regret = that − incumbent ≥ 0), and the
 /// optimiser's time per decision.
@@ -58,7 +67,7 @@ pub struct IfboArgs {
     method: OptimizerName,
     /// <parquet>:<task> (task name or unique prefix); without `:<task>`, the first task
     /// the surrogate was not trained on.
-    #[arg(long, default_value = "data/parquet/taskset.parquet")]
+    #[arg(long, default_value_t = crate::paths::taskset_parquet().display().to_string())]
     benchmark: String,
     /// Budget in epochs.
     #[arg(long, default_value_t = 1000)]
@@ -74,9 +83,16 @@ pub struct IfboArgs {
     checkpoints: CheckpointsArg,
     #[command(flatten)]
     device: DeviceArg,
-    /// Output directory.
+    /// Output directory (claimed for the run: a second run on it is refused).
     #[arg(long, default_value = "runs/ifbo")]
     out: PathBuf,
+    /// Continue the interrupted run in --out: the optimiser replays the recorded epochs
+    /// (checked one by one) and goes on to the identical trajectory.
+    #[arg(long, conflicts_with = "force")]
+    resume: bool,
+    /// Replace the run in --out (without this flag a directory holding a run is refused).
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     quiet: QuietArg,
 }
@@ -100,24 +116,56 @@ pub fn run(a: IfboArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .with_context(|| format!("building {}", spec.name()))?;
     let mut objective = TabularObjective::new(chosen.task.curves.clone())?;
     let best_in_table = objective.best_value();
+    let _claim = OutputClaim::take(&a.out, "ifbo")?;
+    let record = RunRecord {
+        method: spec.key(),
+        benchmark: chosen.file.clone(),
+        task: chosen.task.name.clone(),
+        budget: a.budget,
+        seed: a.seed,
+    };
+    let recorded = ifbo_dir::prepare(&a.out, &record, a.resume, a.force)?;
     writeln!(out, "{}", headline(&a, optimizer.name(), &chosen))?;
+    if a.resume {
+        writeln!(
+            out,
+            "resuming: replaying {} recorded epochs of {}",
+            recorded.len(),
+            a.out.display()
+        )?;
+    }
+    let mut live = ifbo_dir::LiveTrajectory::open(&a.out)?;
+    let mut write_error = None;
     let bar = progress::bar(a.budget as u64, "epochs {msg}", a.quiet.quiet);
     let mut on_step = |s: &Step, h: &History| {
         bar.set_position(s.spent as u64);
         bar.set_message(progress_line(s, h));
+        if s.spent > recorded.len() && write_error.is_none() {
+            write_error = live.push(s).err();
+        }
     };
     let started = std::time::Instant::now();
-    let t = study::run(optimizer.as_mut(), &mut objective, a.budget, &mut on_step)?;
+    let t = study::resume(
+        optimizer.as_mut(),
+        &mut objective,
+        a.budget,
+        &recorded,
+        &mut on_step,
+    )?;
     bar.finish_and_clear();
+    if let Some(e) = write_error {
+        return Err(e);
+    }
+    live.finish()?;
     let outcome = Outcome::of(
         &t,
         chosen.task.curves.epochs,
         started.elapsed().as_secs_f64(),
     );
-    write_trajectory(&a.out.join("trajectory.csv"), &t)?;
-    let summary = summary_json(&a, &spec, &chosen, &t, &outcome, best_in_table);
+    let mut summary = summary_json(&a, &spec, &chosen, &t, &outcome, best_in_table);
+    summary["resumed_after_epochs"] = json!(a.resume.then_some(recorded.len()));
     thaw_data::atomic::write_bytes(
-        &a.out.join("summary.json"),
+        &ifbo_dir::summary_path(&a.out),
         serde_json::to_string_pretty(&summary)?.as_bytes(),
     )?;
     report(out, &a.out, &chosen.task, &outcome, best_in_table)
@@ -128,7 +176,7 @@ fn method_spec(a: &IfboArgs) -> anyhow::Result<MethodSpec> {
     let growth = a.refit.growth()?;
     let name = match (a.method, &a.surrogate) {
         (OptimizerName::Ifbo, s) => s.as_deref().unwrap_or("adam-pfn"),
-        (_, Some(s)) => bail!("--surrogate {s} applies only to --method ifbo"),
+        (_, Some(s)) => crate::usage!("--surrogate {s} applies only to --method ifbo"),
         (OptimizerName::Hyperband, None) => "hyperband",
         (OptimizerName::Asha, None) => "asha",
         (OptimizerName::Sha, None) => "sha",
@@ -140,9 +188,7 @@ fn method_spec(a: &IfboArgs) -> anyhow::Result<MethodSpec> {
 /// The task of `--benchmark`, checked against the surrogate's training tasks.
 fn choose_task(a: &IfboArgs, spec: &MethodSpec) -> anyhow::Result<Chosen> {
     let config = match spec.checkpoint() {
-        Some(dir) => {
-            Some(read_config(dir).with_context(|| format!("surrogate {}", dir.display()))?)
-        }
+        Some(dir) => Some(read_config(dir)?),
         None => None,
     };
     let trained = |n: &str| config.as_ref().is_some_and(|c| c.trained_on(n));
@@ -180,7 +226,7 @@ pub(super) fn check_budget(budget: usize, task: &Task) -> anyhow::Result<()> {
     let c = &task.curves;
     let capacity = c.configs * c.epochs;
     if budget == 0 || budget > capacity {
-        bail!(
+        crate::usage!(
             "--budget {budget} must lie in 1..={capacity}: task {} has {} configurations × {} epochs",
             task.name,
             c.configs,
@@ -251,20 +297,6 @@ impl Outcome {
             wall_s,
         }
     }
-}
-
-fn write_trajectory(path: &Path, t: &Trajectory) -> anyhow::Result<()> {
-    let mut csv = CsvTable::new(["spent", "config", "epoch", "y", "incumbent"]);
-    for s in &t.steps {
-        csv.row([
-            s.spent.to_string(),
-            s.config.to_string(),
-            s.epoch.to_string(),
-            s.y.to_string(),
-            s.incumbent.to_string(),
-        ]);
-    }
-    Ok(csv.write(path)?)
 }
 
 fn hyperparameters(task: &Task, config: usize) -> serde_json::Value {

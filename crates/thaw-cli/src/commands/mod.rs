@@ -5,6 +5,7 @@ pub mod bench_hpo;
 pub mod data;
 pub mod eval_lc;
 pub mod ifbo;
+mod ifbo_dir;
 pub mod predict;
 pub mod prior_sample;
 pub mod task_select;

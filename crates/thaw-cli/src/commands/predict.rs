@@ -26,7 +26,7 @@ pub struct PredictArgs {
     #[command(flatten)]
     checkpoints: CheckpointsArg,
     /// Parquet file of tasks.
-    #[arg(long, default_value = "data/parquet/taskset.parquet")]
+    #[arg(long, default_value_os_t = crate::paths::taskset_parquet())]
     data: PathBuf,
     /// Task to predict (a unique prefix is enough) [default: the checkpoint's first validation task].
     #[arg(long)]

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
 use thaw_data::{
     BenchmarkMeta, CsvTable, HyperParameter, RawBenchmark, RawTask, Scale, write_benchmark,
@@ -50,12 +50,34 @@ pub enum SamplePrior {
     Ftpfn,
 }
 
+/// Most curve points one run may hold in memory (tasks × configurations × epochs, f32
+/// plus the tables written from them: about 1.6 GB at the limit).
+const MAX_POINTS: usize = 100_000_000;
+
+fn check_size(a: &PriorSampleArgs) -> anyhow::Result<()> {
+    let points = a
+        .tasks
+        .checked_mul(a.configs)
+        .and_then(|p| p.checked_mul(a.epochs));
+    match points {
+        Some(p) if p <= MAX_POINTS => Ok(()),
+        _ => crate::usage!(
+            "--tasks {} × --configs {} × --epochs {} points is over the limit of {MAX_POINTS} a run holds in memory; draw fewer tasks per run",
+            a.tasks,
+            a.configs,
+            a.epochs
+        ),
+    }
+}
+
 /// Runs `thaw prior-sample`.
 pub fn run(a: PriorSampleArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let SamplePrior::Ftpfn = a.prior;
     if a.tasks == 0 {
-        bail!("--tasks must be at least 1");
+        crate::usage!("--tasks must be at least 1");
     }
+    check_size(&a)?;
+    let _claim = crate::claim::OutputClaim::take(&a.out, "prior-sample")?;
     let mut tasks = Vec::with_capacity(a.tasks);
     for k in 0..a.tasks {
         let (hps, y) = sample_curves(a.configs, a.epochs, a.hps, derive_seed(a.seed, &[k as u64]))?;

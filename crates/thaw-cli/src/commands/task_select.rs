@@ -5,7 +5,8 @@ use anyhow::bail;
 /// Resolves a task list against the available `names`.
 ///
 /// `spec` is `all`, `all-but:a,b`, or a comma-separated list; each name is an exact
-/// task name or a prefix that matches exactly one task.
+/// task name, or a prefix, or else a part of the name, that matches exactly one task
+/// (`patch32_GRU` for `FixedTextRNNClassification_imdb_patch32_GRU128_bs128`).
 pub fn select(spec: &str, names: &[String]) -> anyhow::Result<Vec<String>> {
     let spec = spec.trim();
     if spec == "all" {
@@ -33,12 +34,16 @@ fn resolve_list(list: &str, names: &[String]) -> anyhow::Result<Vec<String>> {
     Ok(out)
 }
 
-/// One task: the exact name, or the only task starting with `want`.
+/// One task: the exact name, else the only task starting with `want`, else the only one
+/// containing it.
 pub fn resolve(want: &str, names: &[String]) -> anyhow::Result<String> {
     if let Some(n) = names.iter().find(|n| *n == want) {
         return Ok(n.clone());
     }
-    let hits: Vec<&String> = names.iter().filter(|n| n.starts_with(want)).collect();
+    let mut hits: Vec<&String> = names.iter().filter(|n| n.starts_with(want)).collect();
+    if hits.is_empty() {
+        hits = names.iter().filter(|n| n.contains(want)).collect();
+    }
     match hits.as_slice() {
         [one] => Ok((*one).clone()),
         [] => bail!("no task named {want:?}; available: {}", names.join(", ")),
@@ -69,6 +74,9 @@ mod tests {
             ["alpha_1", "alpha_2"]
         );
         assert_eq!(select("b, alpha_2", &names()).unwrap(), ["beta", "alpha_2"]);
+        // A part of the name when no prefix matches: `_2` is alpha_2 alone, `a` is a prefix.
+        assert_eq!(select("_2", &names()).unwrap(), ["alpha_2"]);
+        assert!(select("ph", &names()).is_err());
         assert!(
             select("alpha", &names())
                 .unwrap_err()

@@ -31,7 +31,7 @@ impl FoldPlan {
     pub fn new(a: &EvalLcArgs, tasks: &[String], device: &Device) -> anyhow::Result<Self> {
         let k = a.cross_validate;
         if k < 2 || k > tasks.len() {
-            bail!(
+            crate::usage!(
                 "--cross-validate {k}: need 2 ..= {} folds (one per task at most)",
                 tasks.len()
             );
@@ -158,6 +158,7 @@ fn train_fold(
     let job = TrainJob {
         out_dir: dir.to_path_buf(),
         resume,
+        force: false,
         device: plan.device.clone(),
         device_name: plan.device_name,
         pause_at: None,

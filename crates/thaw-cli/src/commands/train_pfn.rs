@@ -14,23 +14,28 @@ use thaw_pfn::train::{RunPlace, TrainConfig, TrainOutcome, train};
 
 use super::task_select;
 use crate::args::{DeviceArg, ModelPreset, QuietArg};
+use crate::claim::OutputClaim;
 use crate::progress::TrainProgress;
 
 const EXAMPLES: &str = "\
 Examples:
   # a quick look (tiny model, a minute on a laptop)
   train-pfn --model tiny --steps 200 --out /tmp/pfn-tiny
-  # the shipped Adam-PFN (small): train on 6 TaskSet tasks, validate on the other 2
+  # the shipped Adam-PFN (small): 6 TaskSet tasks, validated on the other 2
   train-pfn --prior taskset --data data/parquet/taskset.parquet \\
-      --val-tasks FixedTextRNNClassification_imdb_patch32_GRU128_bs128,FixedTextRNNClassification_imdb_patch128_LSTM128_embed128_bs64 \\
-      --augment cdf --model small --steps 2500 --batch 8 --seq-len 400 --lr 3e-4 --seed 0 \\
-      --val-every 250 --val-batches 8 --checkpoint-every 250 --out checkpoints/adam-pfn-small
-  # the shipped FT-PFN (small): synthetic ifBO prior, validated on unseen synthetic tasks
-  train-pfn --prior ftpfn --model small --steps 4000 --batch 8 --seq-len 500 --lr 1e-3 \\
-      --seed 1 --val-every 250 --val-batches 8 --checkpoint-every 250 --data-parallel 2 \\
-      --out checkpoints/ft-pfn-small
+      --val-tasks patch32_GRU128_bs128,patch128_LSTM128_embed128_bs64 \\
+      --augment cdf --model small --steps 2500 --batch 8 --seq-len 400 \\
+      --lr 3e-4 --seed 0 --val-every 250 --val-batches 8 \\
+      --checkpoint-every 250 --out checkpoints/adam-pfn-small
+  # the shipped FT-PFN (small): the synthetic ifBO prior, validated on
+  # synthetic tasks it never saw
+  train-pfn --prior ftpfn --model small --steps 4000 --batch 8 --seq-len 500 \\
+      --lr 1e-3 --seed 1 --val-every 250 --val-batches 8 \\
+      --checkpoint-every 250 --data-parallel 2 --out checkpoints/ft-pfn-small
   # continue an interrupted run exactly where its last checkpoint left off
   train-pfn --out checkpoints/adam-pfn-small --resume
+  # start over in a folder that holds a checkpoint (its files are removed first)
+  train-pfn --model tiny --steps 200 --out /tmp/pfn-tiny --force
 
 Task lists: `all`, `all-but:NAME,NAME`, or `NAME,NAME`; a name may be shortened to any
 prefix that matches one task. Validation NLL is the mean negative log-density of the
@@ -55,7 +60,7 @@ pub struct TrainArgs {
     /// Prior [default: taskset].
     #[arg(long, value_enum)]
     prior: Option<PriorKind>,
-    /// Parquet file of tasks (from `thaw data import`) [default: data/parquet/taskset.parquet].
+    /// Parquet file of tasks (from `thaw data import`) [default: <home>/data/parquet/taskset.parquet, see README "Where thaw looks"].
     #[arg(long)]
     data: Option<PathBuf>,
     /// Tasks to train on [default: all-but the validation tasks].
@@ -131,8 +136,12 @@ pub struct TrainArgs {
     #[arg(long)]
     out: PathBuf,
     /// Continue the run in --out from its last checkpoint (same settings; flags may be omitted).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "force")]
     resume: bool,
+    /// Start a new run in --out even though it holds a checkpoint: its files are removed
+    /// first (without this flag such a directory is refused).
+    #[arg(long)]
+    force: bool,
     /// Stop with a checkpoint once this many steps are done (continue later with --resume).
     #[arg(long, value_name = "STEP")]
     pause_at: Option<u64>,
@@ -150,6 +159,7 @@ pub fn run(a: TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let job = TrainJob {
         out_dir: a.out.clone(),
         resume: a.resume,
+        force: a.force,
         device,
         device_name: a.device.device.name(),
         pause_at: a.pause_at,
@@ -165,6 +175,8 @@ pub struct TrainJob {
     pub out_dir: PathBuf,
     /// Continue the checkpoint in `out_dir`.
     pub resume: bool,
+    /// A new run may replace a checkpoint in `out_dir`.
+    pub force: bool,
     /// Device (selected once by the command).
     pub device: Device,
     /// Its name, for the report and the record.
@@ -183,6 +195,7 @@ impl TrainJob {
         data: TrainingData,
         out: &mut dyn Write,
     ) -> anyhow::Result<TrainOutcome> {
+        let _claim = OutputClaim::take(&self.out_dir, "train-pfn")?;
         writeln!(
             out,
             "training {} ({} parameters) on {}, {} steps of {}×{} tokens on {}",
@@ -201,6 +214,7 @@ impl TrainJob {
             device_name: self.device_name.into(),
             git_revision: git_revision(),
             pause_at: self.pause_at,
+            replace: self.force,
         };
         let mut progress = TrainProgress::new(self.quiet);
         let outcome = train(config, data, place, &mut progress);
@@ -256,7 +270,7 @@ fn fresh(a: &TrainArgs) -> anyhow::Result<(TrainConfig, TrainingData)> {
                 || a.val_tasks.is_some()
                 || a.augment.is_some()
             {
-                bail!(
+                crate::usage!(
                     "--prior ftpfn draws synthetic tasks: --data, --train-tasks, --val-tasks and --augment do not apply"
                 );
             }
@@ -268,10 +282,7 @@ fn fresh(a: &TrainArgs) -> anyhow::Result<(TrainConfig, TrainingData)> {
 
 /// The real tasks of a taskset run, from `--data`, `--train-tasks` and `--val-tasks`.
 fn taskset_data(a: &TrainArgs) -> anyhow::Result<TrainingData> {
-    let file = a
-        .data
-        .clone()
-        .unwrap_or_else(|| crate::paths::parquet_dir().join("taskset.parquet"));
+    let file = a.data.clone().unwrap_or_else(crate::paths::taskset_parquet);
     let bench = read_benchmark(&file, None)
         .with_context(|| format!("reading {} (run `thaw data import` first?)", file.display()))?;
     let names: Vec<String> = bench.tasks.iter().map(|t| t.name.clone()).collect();
@@ -291,7 +302,7 @@ fn taskset_data(a: &TrainArgs) -> anyhow::Result<TrainingData> {
         bail!("no training tasks selected");
     }
     if let Some(both) = train_tasks.iter().find(|t| val_tasks.contains(t)) {
-        bail!(
+        crate::usage!(
             "task {both} is in both --train-tasks and --val-tasks; validation must be on held-out tasks"
         );
     }
@@ -327,7 +338,7 @@ fn resumed(a: &TrainArgs) -> anyhow::Result<(TrainConfig, TrainingData)> {
     override_model(&mut asked.model, a);
     override_training(&mut asked, a);
     if asked != cfg {
-        bail!(
+        crate::usage!(
             "--resume continues the original run; these flags differ from it:\n  original: {}\n  asked:    {}",
             json!(cfg),
             json!(asked)
@@ -344,7 +355,7 @@ fn check_same_data(a: &TrainArgs, data: &TrainingData) -> anyhow::Result<()> {
             .is_some_and(|x| Some(x) != data.data.as_deref())
         || a.prior.is_some_and(|x| x != data.prior);
     if differs {
-        bail!(
+        crate::usage!(
             "--resume continues the original run (prior {:?}, data {}, augment {}); do not change them",
             data.prior,
             data.data

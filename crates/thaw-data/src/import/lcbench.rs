@@ -68,16 +68,10 @@ pub fn read_task(path: &Path) -> Result<RawTask> {
             "array `Y`: a curve needs at least 2 points",
         ));
     }
-    for (k, v) in x.data.iter().enumerate() {
-        if !v.is_finite() {
-            let (row, col) = (k / x.cols, k % x.cols);
-            return Err(DataError::field(
-                path,
-                row,
-                &space[col].name,
-                format!("non-finite hyperparameter ({v})"),
-            ));
-        }
+    for (k, &v) in x.data.iter().enumerate() {
+        let h = &space[k % x.cols];
+        h.check_value(v)
+            .map_err(|e| DataError::field(path, k / x.cols, &h.name, e))?;
     }
     Ok(RawTask {
         name: task_name(path),

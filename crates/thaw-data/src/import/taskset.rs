@@ -110,14 +110,8 @@ fn read_row(
             .ok_or_else(|| DataError::field(path, row, &h.name, "missing hyperparameter"))?;
         let x = value_as_f64(v)
             .ok_or_else(|| DataError::field(path, row, &h.name, format!("not a number: {v}")))?;
-        if !x.is_finite() {
-            return Err(DataError::field(
-                path,
-                row,
-                &h.name,
-                format!("non-finite hyperparameter ({x})"),
-            ));
-        }
+        h.check_value(x)
+            .map_err(|e| DataError::field(path, row, &h.name, e))?;
         task.hps.push(x);
     }
     if let Some(extra) = hp.keys().find(|k| !space.iter().any(|h| &h.name == *k)) {

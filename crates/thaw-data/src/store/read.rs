@@ -29,15 +29,19 @@ pub fn read_benchmark(path: &Path, only: Option<&[String]>) -> Result<RawBenchma
         .with_batch_size(8192)
         .build()
         .map_err(|e| DataError::malformed(path, format!("not a readable Parquet file: {e}")))?;
-    let mut tasks: Vec<RawTask> = Vec::new();
+    let mut parts: Vec<Partial> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut first_row = 0;
     for batch in reader {
         let batch = batch
             .map_err(|e| DataError::malformed(path, format!("truncated or corrupt data: {e}")))?;
-        read_batch(path, &meta, &batch, first_row, only, &mut tasks, &mut index)?;
+        read_batch(path, &meta, &batch, first_row, only, &mut parts, &mut index)?;
         first_row += batch.num_rows();
     }
+    let mut tasks = parts
+        .into_iter()
+        .map(|p| p.finish(path, &meta.splits))
+        .collect::<Result<Vec<_>>>()?;
     if let Some(names) = only {
         if let Some(missing) = names.iter().find(|n| !index.contains_key(*n)) {
             let all = task_names(path)?;
@@ -117,6 +121,7 @@ fn meta_of(path: &Path, metadata: &ParquetMetaData) -> Result<BenchmarkMeta> {
     Ok(meta)
 }
 
+/// Column `name` of `batch` as an array of type `T` (nulls are checked row by row).
 fn column<'a, T: 'static>(
     path: &Path,
     batch: &'a RecordBatch,
@@ -126,31 +131,69 @@ fn column<'a, T: 'static>(
     let col = batch
         .column_by_name(name)
         .ok_or_else(|| DataError::column(path, name, "missing"))?;
-    let typed = col.as_any().downcast_ref::<T>().ok_or_else(|| {
+    col.as_any().downcast_ref::<T>().ok_or_else(|| {
         DataError::column(
             path,
             name,
             format!("expected {expected}, found {}", col.data_type()),
         )
-    })?;
-    if col.null_count() > 0 {
-        let row = (0..col.len()).find(|&i| col.is_null(i)).unwrap_or(0);
-        return Err(DataError::column(
-            path,
-            name,
-            format!("null value (batch row {row})"),
-        ));
-    }
-    Ok(typed)
+    })
 }
 
+/// A task being read: its rows so far, with what is checked across rows.
+struct Partial {
+    /// The rows read so far (`points` is set by [`finish`](Self::finish)).
+    task: RawTask,
+    /// File row of each configuration.
+    rows: Vec<usize>,
+    /// Curve lengths, row-major [configs × splits].
+    lens: Vec<usize>,
+    /// File row of each configuration id.
+    ids: HashMap<u32, usize>,
+}
+
+impl Partial {
+    /// The task, once every curve is known to have the length most of the task's
+    /// curves have (on a tie, the longer), and at least 2 points. The reference is
+    /// not the first row's, so that a short curve in row 0 is the one blamed.
+    fn finish(mut self, path: &Path, splits: &[String]) -> Result<RawTask> {
+        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+        for &n in &self.lens {
+            *counts.entry(n).or_default() += 1;
+        }
+        let (points, count) = counts
+            .into_iter()
+            .max_by_key(|&(n, c)| (c, n))
+            .unwrap_or_default();
+        let bad = |n: usize| if points < 2 { n < 2 } else { n != points };
+        if let Some(k) = self.lens.iter().position(|&n| bad(n)) {
+            let n = self.lens[k];
+            let problem = if points < 2 {
+                format!("a curve needs at least 2 points, has {n}")
+            } else {
+                format!(
+                    "curve has {n} points, expected {points} (the length of {count} of the {} \
+                     curves of task `{}`)",
+                    self.lens.len(),
+                    self.task.name
+                )
+            };
+            let (row, split) = (self.rows[k / splits.len()], &splits[k % splits.len()]);
+            return Err(DataError::field(path, row, split, problem));
+        }
+        self.task.points = points;
+        Ok(self.task)
+    }
+}
+
+/// Appends the rows of `batch` (file rows `first_row..`) to their tasks.
 fn read_batch(
     path: &Path,
     meta: &BenchmarkMeta,
     batch: &RecordBatch,
     first_row: usize,
     only: Option<&[String]>,
-    tasks: &mut Vec<RawTask>,
+    tasks: &mut Vec<Partial>,
     index: &mut HashMap<String, usize>,
 ) -> Result<()> {
     let names = column::<StringArray>(path, batch, TASK_COLUMN, "Utf8 (string)")?;
@@ -176,68 +219,80 @@ fn read_batch(
                         format!("expected List<Float32>, found {}", list.data_type()),
                     )
                 })?;
-            Ok((s.as_str(), list.value_offsets(), values.values().as_ref()))
+            Ok((s.as_str(), list, values))
         })
-        .collect::<Result<Vec<(&str, &[i32], &[f32])>>>()?;
+        .collect::<Result<Vec<(&str, &ListArray, &Float32Array)>>>()?;
     for i in 0..batch.num_rows() {
         let row = first_row + i;
+        let not_null = |field: &str, col: &dyn Array| {
+            if col.is_null(i) {
+                Err(DataError::field(path, row, field, "null value"))
+            } else {
+                Ok(())
+            }
+        };
+        not_null(TASK_COLUMN, names)?;
         let name = names.value(i);
         if only.is_some_and(|o| !o.iter().any(|n| n == name)) {
             continue;
         }
         let k = *index.entry(name.to_string()).or_insert_with(|| {
-            tasks.push(RawTask {
-                name: name.to_string(),
-                config_ids: Vec::new(),
-                hps: Vec::new(),
-                points: 0,
-                curves: meta
-                    .splits
-                    .iter()
-                    .map(|s| (s.clone(), Vec::new()))
-                    .collect::<BTreeMap<_, _>>(),
+            tasks.push(Partial {
+                task: RawTask {
+                    name: name.to_string(),
+                    config_ids: Vec::new(),
+                    hps: Vec::new(),
+                    points: 0,
+                    curves: meta
+                        .splits
+                        .iter()
+                        .map(|s| (s.clone(), Vec::new()))
+                        .collect::<BTreeMap<_, _>>(),
+                },
+                rows: Vec::new(),
+                lens: Vec::new(),
+                ids: HashMap::new(),
             });
             tasks.len() - 1
         });
-        let task = &mut tasks[k];
-        task.config_ids.push(ids.value(i));
-        for (h, col) in meta.hyperparameters.iter().zip(&hps) {
-            let x = col.value(i);
-            if !x.is_finite() {
-                return Err(DataError::field(
-                    path,
-                    row,
-                    &h.name,
-                    format!("non-finite hyperparameter ({x})"),
-                ));
-            }
-            task.hps.push(x);
+        let p = &mut tasks[k];
+        not_null(CONFIG_COLUMN, ids)?;
+        let id = ids.value(i);
+        if let Some(first) = p.ids.insert(id, row) {
+            return Err(DataError::field(
+                path,
+                row,
+                CONFIG_COLUMN,
+                format!("duplicate id {id} in task `{name}` (first at row {first})"),
+            ));
         }
-        for (split, offsets, values) in &splits {
-            let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
-            let len = b - a;
-            if task.points == 0 {
-                if len < 2 {
-                    return Err(DataError::field(
-                        path,
-                        row,
-                        *split,
-                        format!("a curve needs at least 2 points, has {len}"),
-                    ));
-                }
-                task.points = len;
-            } else if len != task.points {
+        p.task.config_ids.push(id);
+        p.rows.push(row);
+        for (h, col) in meta.hyperparameters.iter().zip(&hps) {
+            not_null(&h.name, *col)?;
+            let x = col.value(i);
+            h.check_value(x)
+                .map_err(|e| DataError::field(path, row, &h.name, e))?;
+            p.task.hps.push(x);
+        }
+        for (split, list, values) in &splits {
+            not_null(split, *list)?;
+            let offsets = list.value_offsets();
+            let points = offsets[i] as usize..offsets[i + 1] as usize;
+            if let Some(j) = points.clone().find(|&j| values.is_null(j)) {
                 return Err(DataError::field(
                     path,
                     row,
                     *split,
-                    format!("curve has {len} points, task `{name}` has {}", task.points),
+                    format!("null value at point {}", j - points.start),
                 ));
             }
-            task.curves
+            p.lens.push(points.len());
+            p.task
+                .curves
                 .get_mut(*split)
                 .expect("split registered")
-                .extend_from_slice(&values[a..b]);
+                .extend_from_slice(&values.values()[points]);
         }
     }
     Ok(())

@@ -171,6 +171,12 @@ impl CheckpointConfig {
 
 /// Reads and checks `<dir>/config.json`.
 pub fn read_config(dir: &Path) -> Result<CheckpointConfig> {
+    if !dir.exists() {
+        return Err(PfnError::checkpoint(
+            dir,
+            "no such directory (the shipped checkpoints are found under $THAW_HOME or --checkpoints)",
+        ));
+    }
     if !dir.is_dir() {
         return Err(PfnError::checkpoint(dir, "not a directory"));
     }

@@ -131,6 +131,51 @@ pub fn resume_dir(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.join("state.json").is_file())
 }
 
+/// Makes `dir` ready for a new run: nothing to do if it holds no checkpoint file; with
+/// `replace`, the checkpoint's files are removed (`config.json` first, so that an
+/// interruption never leaves a directory that looks like a finished checkpoint);
+/// otherwise [`PfnError::CheckpointExists`].
+pub fn clear_for_new_run(dir: &Path, replace: bool) -> Result<()> {
+    let names = [
+        CONFIG_FILE,
+        WEIGHTS_FILE,
+        LOG_FILE,
+        RESUME_DIR,
+        "resume.old",
+    ];
+    let present: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| dir.join(n).exists())
+        .collect();
+    if present.is_empty() {
+        return Ok(());
+    }
+    if !replace {
+        let what = match read_config(dir) {
+            Ok(c) => match &c.training {
+                Some(t) => format!("step {} of {}", c.step, t.steps),
+                None => format!("step {}", c.step),
+            },
+            Err(_) => present.join(", "),
+        };
+        return Err(PfnError::CheckpointExists {
+            dir: dir.to_path_buf(),
+            what,
+        });
+    }
+    for name in present {
+        let path = dir.join(name);
+        let removed = if path.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        removed.map_err(io(&path))?;
+    }
+    Ok(())
+}
+
 /// Writes the resume folder: model and optimiser records plus `state.json`.
 pub fn save_resume(
     dir: &Path,

@@ -1,7 +1,6 @@
 //! The training log: one JSON object per logged step in `train.jsonl`.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -35,50 +34,47 @@ pub struct StepRecord {
     pub val_id_gain: Option<f64>,
 }
 
-/// Appends records to `train.jsonl`.
+/// The log of a run, `train.jsonl`: kept in memory and replaced atomically with every
+/// checkpoint, so the file on disk always ends at (or after) the step of the weights beside
+/// it and is never half written or emptied by a run that then fails.
 pub struct TrainLog {
     path: PathBuf,
-    file: fs::File,
+    lines: String,
 }
 
 impl TrainLog {
-    /// Opens the log for appending; on resume, first drops records after `keep_until`
-    /// (steps logged after the last checkpoint are replayed identically).
+    /// Starts the log: empty for a new run; on resume, the records up to `keep_until`
+    /// (steps logged after the last checkpoint are replayed identically). Nothing is
+    /// written until [`TrainLog::save`].
     pub fn open(path: &Path, keep_until: Option<u64>) -> Result<Self> {
-        let io = |source| PfnError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        match keep_until {
+        let lines = match keep_until {
             Some(step) if path.exists() => {
-                let text = fs::read_to_string(path).map_err(io)?;
-                let kept: String = text
-                    .lines()
+                let text = fs::read_to_string(path).map_err(|source| PfnError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                text.lines()
                     .filter(|l| serde_json::from_str::<StepRecord>(l).is_ok_and(|r| r.step <= step))
                     .map(|l| format!("{l}\n"))
-                    .collect();
-                write_bytes(path, kept.as_bytes())?;
+                    .collect()
             }
-            Some(_) => {}
-            None => write_bytes(path, b"")?,
-        }
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(io)?;
+            _ => String::new(),
+        };
         Ok(Self {
             path: path.to_path_buf(),
-            file,
+            lines,
         })
     }
 
-    /// Appends one record.
-    pub fn write(&mut self, record: &StepRecord) -> Result<()> {
+    /// Adds one record.
+    pub fn write(&mut self, record: &StepRecord) {
         let line = serde_json::to_string(record).expect("record serialises");
-        writeln!(self.file, "{line}").map_err(|source| PfnError::Io {
-            path: self.path.clone(),
-            source,
-        })
+        self.lines.push_str(&line);
+        self.lines.push('\n');
+    }
+
+    /// Replaces the file with every record so far.
+    pub fn save(&self) -> Result<()> {
+        Ok(write_bytes(&self.path, self.lines.as_bytes())?)
     }
 }

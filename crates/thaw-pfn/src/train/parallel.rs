@@ -5,9 +5,10 @@
 //! With `data_parallel = k > 1` the batch is cut into k micro-batches (whole sequences)
 //! whose forward and backward passes run on k threads at once; their gradients are
 //! averaged with weights proportional to their sequence counts, which gives the
-//! gradient of the whole batch's mean loss (up to float summation order).
+//! gradient of the whole batch's mean loss (up to float summation order). Every thread
+//! differentiates its own copy of the parameters (see `loss_and_grads`).
 
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 use thaw_prior::{Batch, FEATURES};
@@ -32,8 +33,12 @@ pub fn loss_and_grads(
         let handles: Vec<_> = micro
             .iter()
             .map(|mb| {
-                let model = model.clone();
+                // Each thread gets parameters of its own (same values and ids, new
+                // autodiff leaves): burn joins graphs that share a node, so with shared
+                // leaves one thread's backward pass consumed the other's tape and it
+                // panicked ("graph tape has already been consumed"), now and then.
                 let device = device.clone();
+                let model = model.clone().map(&mut OwnLeaves);
                 s.spawn(move || {
                     let (loss, grads) = one(&model, mb, n_bins, &device);
                     (loss, grads, mb.batch as f32 / batch.batch as f32)
@@ -81,6 +86,23 @@ fn split(batch: &Batch, parts: usize) -> Vec<Batch> {
         start = b;
     }
     out
+}
+
+/// Gives every trainable parameter a new autodiff leaf of the same value and id
+/// (`detach` registers nothing in the original's graph, unlike `fork`'s device move,
+/// whose nodes piled up on parameters that are reused without an optimiser step).
+struct OwnLeaves;
+
+impl ModuleMapper for OwnLeaves {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        param.map(|t| {
+            if t.is_require_grad() {
+                t.detach().require_grad()
+            } else {
+                t
+            }
+        })
+    }
 }
 
 /// Weighted sum of several gradient sets, parameter by parameter.

@@ -99,6 +99,43 @@ impl TrainConfig {
         if self.log_every == 0 {
             return bad("log-every must be positive".into());
         }
+        if let Some(available) = available_memory_bytes() {
+            let need = self.step_memory_bytes();
+            if need > available {
+                return bad(format!(
+                    "one step of batch {} × seq-len {} needs about {:.1} GB for activations; {:.1} GB of memory is available — lower --seq-len or --batch",
+                    self.batch,
+                    self.seq_len,
+                    need as f64 / 1e9,
+                    available as f64 / 1e9
+                ));
+            }
+        }
         Ok(())
     }
+
+    /// A rough upper estimate of the memory one training step keeps for its backward
+    /// pass: per layer the attention scores and probabilities (heads × L² per sequence)
+    /// and the token activations (≈ 12 d + 3 d_ff per token), f32. Saturates instead of
+    /// overflowing.
+    pub fn step_memory_bytes(&self) -> u64 {
+        let m = &self.model;
+        let (b, l) = (self.batch as u64, self.seq_len as u64);
+        let attention = (3 * m.n_heads as u64).saturating_mul(l.saturating_mul(l));
+        let tokens = l.saturating_mul(12 * m.d_model as u64 + 3 * m.d_ff as u64);
+        let per_layer = b.saturating_mul(attention.saturating_add(tokens));
+        let head = b.saturating_mul(l).saturating_mul(3 * m.n_bins as u64);
+        (m.n_layers as u64)
+            .saturating_mul(per_layer)
+            .saturating_add(head)
+            .saturating_mul(4)
+    }
+}
+
+/// `MemAvailable` of `/proc/meminfo` (Linux); `None` where it cannot be read.
+fn available_memory_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib.saturating_mul(1024))
 }

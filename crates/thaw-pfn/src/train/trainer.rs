@@ -58,6 +58,9 @@ pub struct RunPlace {
     pub git_revision: Option<String>,
     /// Stop (with a checkpoint) once this many steps are done, to `--resume` later.
     pub pause_at: Option<u64>,
+    /// A new run may replace a checkpoint in `out` (its files are removed before training
+    /// starts); without it a new run refuses such a directory.
+    pub replace: bool,
 }
 
 /// One training run.
@@ -111,6 +114,9 @@ impl TrainRun<'_> {
             last_val: None,
             last_id_gain: None,
         };
+        if !self.place.resume {
+            checkpoint::clear_for_new_run(&self.place.out, self.place.replace)?;
+        }
         if self.place.resume {
             let saved = checkpoint::read_config(&self.place.out)?;
             let saved_training = saved.training.clone().ok_or_else(|| {
@@ -156,6 +162,9 @@ impl TrainRun<'_> {
                 cfg.data_parallel,
             );
             if !loss_value.is_finite() {
+                // The log shows how it got there (records after the last checkpoint are
+                // dropped again by a resume).
+                let _ = log.save();
                 return Err(PfnError::InvalidTraining(format!(
                     "loss became {loss_value} at step {}; lower --lr?",
                     step + 1
@@ -199,12 +208,12 @@ impl TrainRun<'_> {
                 val_id_gain: validation.and_then(|v| v.id_gain),
             };
             if done % cfg.log_every == 0 || val_nll.is_some() || last {
-                log.write(&record)?;
+                log.write(&record);
                 interval = (Instant::now(), 0);
             }
             observer.step(&record);
             if last || pausing || (cfg.checkpoint_every > 0 && done % cfg.checkpoint_every == 0) {
-                self.save(&model, &optim, &state)?;
+                self.save(&model, &optim, &state, &log)?;
                 observer.saved(done);
             }
             if pausing {
@@ -240,7 +249,13 @@ impl TrainRun<'_> {
         )))
     }
 
-    fn save(&self, model: &Pfn, optim: &ModuleOptimizer, state: &ResumeState) -> Result<()> {
+    fn save(
+        &self,
+        model: &Pfn,
+        optim: &ModuleOptimizer,
+        state: &ResumeState,
+        log: &TrainLog,
+    ) -> Result<()> {
         checkpoint::save_weights(&model.valid(), &self.place.out.join(WEIGHTS_FILE))?;
         checkpoint::save_resume(&self.place.out, model, optim, state)?;
         let config = CheckpointConfig {
@@ -259,6 +274,7 @@ impl TrainRun<'_> {
             },
             git_revision: self.place.git_revision.clone(),
         };
-        checkpoint::write_config(&self.place.out, &config)
+        checkpoint::write_config(&self.place.out, &config)?;
+        log.save()
     }
 }
