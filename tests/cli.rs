@@ -286,6 +286,39 @@ fn defaults_are_found_from_any_directory_through_thaw_home() {
     assert!(!elsewhere.join("data").exists());
 }
 
+/// Without THAW_HOME: an installed `PREFIX/bin/thaw` finds `PREFIX/checkpoints`; a
+/// checkout-like current directory wins over it; a stray `checkpoints/` does not count.
+#[test]
+fn without_thaw_home_the_install_location_and_the_current_directory_are_found() {
+    let tmp = tempfile::tempdir().unwrap();
+    let prefix = tmp.path().join("prefix");
+    std::fs::create_dir_all(prefix.join("bin")).unwrap();
+    std::fs::create_dir_all(prefix.join("checkpoints/adam-pfn-small")).unwrap();
+    std::fs::write(prefix.join("checkpoints/adam-pfn-small/config.json"), "{}").unwrap();
+    let exe = prefix.join("bin/thaw");
+    std::fs::copy(env!("CARGO_BIN_EXE_thaw"), &exe).unwrap();
+    let default_data = |cwd: &Path| {
+        let o = Command::new(&exe)
+            .args(["eval-lc", "--help"])
+            .current_dir(cwd)
+            .env_remove("THAW_HOME")
+            .env("COLUMNS", "200")
+            .output()
+            .unwrap();
+        let help = String::from_utf8_lossy(&o.stdout).into_owned();
+        let at = help.find("taskset.parquet]").expect("a default data file");
+        let start = help[..at].rfind("[default: ").unwrap() + "[default: ".len();
+        help[start..at + "taskset.parquet".len()].to_string()
+    };
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(elsewhere.join("checkpoints/empty")).unwrap();
+    let installed = prefix.join("data/parquet/taskset.parquet");
+    assert_eq!(default_data(&elsewhere), installed.to_string_lossy());
+    let checkout = tmp.path().join("checkout");
+    std::fs::create_dir_all(checkout.join("data/parquet")).unwrap();
+    assert_eq!(default_data(&checkout), "data/parquet/taskset.parquet");
+}
+
 #[test]
 fn help_teaches_with_examples() {
     let tmp = tempfile::tempdir().unwrap();
@@ -391,7 +424,7 @@ fn prior_sample_writes_parquet_csv_and_svg_that_agree() {
     // (A value out of range is a usage error, status 2; so is a size over the limit,
     // refused before anything is allocated.)
     for (bad, code) in [
-        (&["prior-sample", "--hps", "11"][..], 1),
+        (&["prior-sample", "--hps", "11"][..], 2),
         (&["prior-sample", "--tasks", "0"], 2),
         (
             &["prior-sample", "--tasks", "100000", "--configs", "100000"],

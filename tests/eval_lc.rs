@@ -105,6 +105,8 @@ fn refuses_training_tasks_scores_every_method_and_cross_validates() {
             "none",
             "--baselines",
             "uniform",
+            "--contexts",
+            "30",
             "--id-gain",
             "--out",
             "r_id2",
@@ -117,6 +119,28 @@ fn refuses_training_tasks_scores_every_method_and_cross_validates() {
         "{}",
         text(&o)
     );
+
+    // A context that fits no task is refused before any fold model is trained.
+    let o = eval(
+        &[
+            "--cross-validate",
+            "3",
+            "--cv-dir",
+            "folds_never",
+            "--contexts",
+            "100000",
+            "--out",
+            "r_big",
+        ],
+        root,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("context 100000 does not fit"),
+        "{}",
+        text(&o)
+    );
+    assert!(!root.join("folds_never").exists());
 
     // The held-out task with every baseline: 7 methods × 2 contexts × 2 draws.
     let o = eval(
@@ -197,11 +221,7 @@ fn refuses_training_tasks_scores_every_method_and_cross_validates() {
         root,
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o).contains("--draws must be at least 1"),
-        "{}",
-        text(&o)
-    );
+    assert!(text(&o).contains("0 is not in 1..=1000"), "{}", text(&o));
 
     // 3-fold cross-validation over 3 tasks: fold i holds out task i, and is reused later.
     let cv = [

@@ -214,6 +214,6 @@ fn a_killed_run_resumes_to_the_identical_trajectory() {
     let mut other = resume.clone();
     other[7] = "3";
     let o = bin("ifbo", &other, root);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2), "a usage error");
     assert!(text(&o).contains("these differ"), "{}", text(&o));
 }

@@ -103,12 +103,7 @@ fn bad_settings_are_reported_not_panicked() {
     let tmp = tempfile::tempdir().unwrap();
     make_data(tmp.path());
     let cases: &[(&[&str], &str)] = &[
-        (
-            &["--heads", "3", "--model", "tiny", "--out", "x"],
-            "not a multiple of n_heads",
-        ),
         (&["--data", "nope.parquet", "--out", "x"], "nope.parquet"),
-        (&["--val-tasks", "task", "--out", "x"], "matches 3 tasks"),
         (
             &[
                 "--model",
@@ -157,6 +152,12 @@ fn bad_settings_are_reported_not_panicked() {
             &["--out", "x", "--resume", "--force"],
             "cannot be used with",
         ),
+        // So are settings that cannot work and names that match no task or several.
+        (
+            &["--heads", "3", "--model", "tiny", "--out", "x"],
+            "not a multiple of n_heads",
+        ),
+        (&["--val-tasks", "task", "--out", "x"], "matches 3 tasks"),
     ] {
         let o = bin("train-pfn", args, tmp.path());
         let out = text(&o);

@@ -75,6 +75,24 @@ pub fn draw_seed(seed: u64, task: usize, context: usize, draw: usize) -> u64 {
     h
 }
 
+/// Every context size must fit every task: 1 ..= configurations × (epochs − 1) (the
+/// final epoch is never observed). Callers with work to do first (fold models) check
+/// this before it.
+pub fn check_contexts(tasks: &[Task], contexts: &[usize]) -> Result<()> {
+    for task in tasks {
+        for &n in contexts {
+            let c = &task.curves;
+            if n == 0 || n > c.configs * (c.epochs.max(1) - 1) {
+                return Err(BenchError::InvalidArgument(format!(
+                    "context {n} does not fit task {} ({} configurations × {} epochs)",
+                    task.name, c.configs, c.epochs
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs every method on every (task, context, draw); `progress` is called after each
 /// finished (task, context, draw). Leave-tasks-out is checked for every PFN method
 /// and task before anything runs.
@@ -92,17 +110,7 @@ pub fn run(
             .collect::<Result<_>>()?;
         checkpoints.push(row);
     }
-    for task in tasks {
-        for &n in &settings.contexts {
-            let c = &task.curves;
-            if n == 0 || n > c.configs * (c.epochs.max(1) - 1) {
-                return Err(BenchError::InvalidArgument(format!(
-                    "context {n} does not fit task {} ({} configurations × {} epochs)",
-                    task.name, c.configs, c.epochs
-                )));
-            }
-        }
-    }
+    check_contexts(tasks, &settings.contexts)?;
     let units: Vec<(usize, usize, usize)> = (0..tasks.len())
         .flat_map(|t| {
             settings

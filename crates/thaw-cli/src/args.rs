@@ -22,6 +22,15 @@ impl DeviceArg {
     }
 }
 
+/// A `--threads` value: 1 to 1024.
+pub fn thread_count(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n @ 1..=1024) => Ok(n),
+        Ok(n) => Err(format!("{n} threads: choose 1 to 1024")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// `--refit-growth`: the refit schedule of the baseline curve models.
 #[derive(Debug, Clone, Args)]
 pub struct RefitArg {

@@ -95,30 +95,29 @@ fn write_holder(lock: &mut fs::File, command: &str) -> std::io::Result<()> {
     lock.sync_all()
 }
 
-/// Removes what a killed atomic write leaves: `.NAME….tmp` files in `dir` and its
-/// subfolders one level down (a checkpoint's `resume/`), and `NAME.tmp-PID` folders.
-/// Best effort.
+/// Removes what a killed atomic write of thaw leaves in `dir` and in its `resume/`
+/// folder: `.NAME` + 6 random characters + `.tmp` files (the atomic writer's), and
+/// `resume.tmp-PID` folders of processes that are gone. Nothing else is touched, and
+/// no other subfolder is entered (another run may hold it). Best effort.
 fn remove_stale_temporaries(dir: &Path) {
+    remove_stale_files(dir);
+    remove_stale_files(&dir.join("resume"));
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
-        let path = entry.path();
         let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        if is_dir && name.contains(".tmp-") {
-            // A checkpoint's resume folder written beside the real one (`resume.tmp-PID`).
-            let _ = fs::remove_dir_all(&path);
-        } else if is_dir && !name.starts_with('.') {
-            remove_stale_temporaries_flat(&path);
-        } else if is_stale_temporary(&name) {
-            let _ = fs::remove_file(&path);
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("resume.tmp-")) else {
+            continue;
+        };
+        let dead = pid.parse::<u32>().is_ok_and(|p| !process_alive(p));
+        if dead && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = fs::remove_dir_all(entry.path());
         }
     }
 }
 
-fn remove_stale_temporaries_flat(dir: &Path) {
+fn remove_stale_files(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -130,8 +129,23 @@ fn remove_stale_temporaries_flat(dir: &Path) {
     }
 }
 
+/// `.NAME` + 6 alphanumerics + `.tmp`: the names `thaw_data::atomic` gives its
+/// temporary files.
 fn is_stale_temporary(name: &str) -> bool {
-    name.starts_with('.') && name.ends_with(".tmp") && name != LOCK_FILE
+    let Some(stem) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    let tail: Vec<char> = stem.chars().rev().take(6).collect();
+    stem.chars().count() > 6 && tail.iter().all(char::is_ascii_alphanumeric)
+}
+
+/// Whether process `pid` exists (Linux `/proc`; elsewhere assumed alive).
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true
+    }
 }
 
 #[cfg(test)]
@@ -165,12 +179,27 @@ mod tests {
         fs::create_dir_all(out.join("resume")).unwrap();
         fs::write(out.join(".model.safetensorsAbc123.tmp"), "half").unwrap();
         fs::write(out.join("resume/.state.jsonXyz.tmp"), "half").unwrap();
-        fs::create_dir_all(out.join("resume.tmp-4242")).unwrap();
+        // A pid that cannot exist (above Linux's pid_max) stands for a dead process.
+        fs::create_dir_all(out.join("resume.tmp-4294967")).unwrap();
+        fs::create_dir_all(out.join("mine.tmp-1")).unwrap();
+        fs::write(out.join(".notes.tmp"), "a user's file").unwrap();
+        fs::create_dir_all(out.join("other")).unwrap();
+        fs::write(
+            out.join("other/.model.safetensorsAbc123.tmp"),
+            "another run's",
+        )
+        .unwrap();
         fs::write(out.join("config.json"), "{}").unwrap();
         let _claim = OutputClaim::take(&out, "train-pfn").unwrap();
         assert!(!out.join(".model.safetensorsAbc123.tmp").exists());
         assert!(!out.join("resume/.state.jsonXyz.tmp").exists());
-        assert!(!out.join("resume.tmp-4242").exists());
+        assert!(!out.join("resume.tmp-4294967").exists());
+        assert!(out.join("mine.tmp-1").exists(), "not a thaw temporary");
+        assert!(out.join(".notes.tmp").exists(), "not a thaw temporary");
+        assert!(
+            out.join("other/.model.safetensorsAbc123.tmp").exists(),
+            "not entered"
+        );
         assert!(out.join("resume").is_dir());
         assert!(out.join("config.json").exists());
     }

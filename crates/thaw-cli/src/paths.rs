@@ -2,9 +2,11 @@
 //!
 //! The thaw home is, in this order:
 //! 1. `$THAW_HOME`, when set (and not empty);
-//! 2. the current directory, when it holds `checkpoints/` or `data/` (a checkout);
-//! 3. the nearest folder above the running executable that holds `checkpoints/`
-//!    (`target/release/thaw` of a checkout, or `PREFIX/bin/thaw` beside `PREFIX/checkpoints`);
+//! 2. the current directory, when it holds `data/parquet/` or a `checkpoints/` folder
+//!    with at least one checkpoint in it (a checkout);
+//! 3. the nearest folder above the running executable whose `checkpoints/` holds a
+//!    checkpoint (`target/release/thaw` of a checkout, or `PREFIX/bin/thaw` beside
+//!    `PREFIX/checkpoints`);
 //! 4. the current directory.
 //!
 //! Inputs default to `<home>/data/parquet/…` and `<home>/checkpoints`; outputs (`runs/…`)
@@ -20,7 +22,8 @@ pub fn home() -> PathBuf {
     if let Some(h) = std::env::var_os(HOME_VAR).filter(|h| !h.is_empty()) {
         return PathBuf::from(h);
     }
-    if is_home(Path::new("checkpoints")) || is_home(Path::new("data")) {
+    let here = Path::new("");
+    if has_checkpoints(here) || here.join("data/parquet").is_dir() {
         return PathBuf::new();
     }
     std::env::current_exe()
@@ -28,14 +31,21 @@ pub fn home() -> PathBuf {
         .and_then(|exe| {
             exe.ancestors()
                 .skip(1)
-                .find(|d| is_home(&d.join("checkpoints")))
+                .find(|d| has_checkpoints(d))
                 .map(Path::to_path_buf)
         })
         .unwrap_or_default()
 }
 
-fn is_home(dir: &Path) -> bool {
-    dir.is_dir()
+/// Whether `dir/checkpoints` holds at least one checkpoint (`*/config.json`): a folder
+/// that merely happens to be called `checkpoints` does not make a home.
+fn has_checkpoints(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir.join("checkpoints")) else {
+        return false;
+    };
+    entries
+        .flatten()
+        .any(|e| e.path().join("config.json").is_file())
 }
 
 /// Raw published files, one folder per benchmark (`<home>/data/raw/taskset`, …).

@@ -73,6 +73,9 @@ fn temp_in(dir: &Path, path: &Path) -> Result<tempfile::NamedTempFile> {
     tempfile::Builder::new()
         .prefix(&prefix)
         .suffix(".tmp")
+        // `.NAME` + 6 random characters + `.tmp`: the pattern by which a later run that
+        // owns the folder recognises a killed write's leftovers.
+        .rand_bytes(6)
         .tempfile_in(dir)
         .map_err(|e| DataError::io(dir, e))
 }

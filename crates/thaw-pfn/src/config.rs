@@ -19,6 +19,11 @@ pub struct PfnConfig {
     pub d_decoder: usize,
     /// Bins of the output bar distribution on [0, 1].
     pub n_bins: usize,
+    /// The history extension (not in the paper): every token also embeds its curve's
+    /// latest earlier context observation (`model::history`). Off in every preset;
+    /// absent from a `config.json` means off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub history: bool,
 }
 
 impl PfnConfig {
@@ -34,6 +39,7 @@ impl PfnConfig {
             d_ff: 64,
             d_decoder: 64,
             n_bins: 100,
+            history: false,
         }
     }
 
@@ -46,6 +52,7 @@ impl PfnConfig {
             d_ff: 256,
             d_decoder: 256,
             n_bins: 1000,
+            history: false,
         }
     }
 
@@ -58,6 +65,7 @@ impl PfnConfig {
             d_ff: 1024,
             d_decoder: 1024,
             n_bins: 1000,
+            history: false,
         }
     }
 
@@ -106,7 +114,8 @@ impl PfnConfig {
         let embed = (thaw_prior::FEATURES + 1) * d + 2 * d + (thaw_prior::MAX_CURVE_ID + 1) * d;
         let layer = 4 * (d * d + d) + 2 * 2 * d + (d * f + f) + (f * d + d);
         let decoder = d * h + h + h * b + b;
-        embed + self.n_layers * layer + decoder
+        let history = if self.history { 4 * d } else { 0 };
+        embed + self.n_layers * layer + decoder + history
     }
 }
 

@@ -16,6 +16,7 @@ use thaw_prior::{FEATURES, MAX_CURVE_ID, MAX_HPS, encode_token};
 use crate::bar::BarDistribution;
 use crate::checkpoint::{self, CheckpointConfig, WEIGHTS_FILE};
 use crate::error::{PfnError, Result};
+use crate::model::history::history_features;
 use crate::model::input::standardise;
 use crate::model::{Pfn, TokenTensors};
 
@@ -192,7 +193,18 @@ impl Surrogate {
             .collect();
 
         let n = context.len();
-        let tokens = TokenTensors::new(&ctx_ids, &ctx_x, 1, n, &self.device);
+        let ctx_t: Vec<f32> = context.iter().map(|o| o.t).collect();
+        let ctx_raw_y: Vec<f32> = context.iter().map(|o| o.y).collect();
+        let history =
+            |ids: &[i64], t: &[f32]| history_features(&ctx_ids, &ctx_t, &ctx_raw_y, ids, t);
+        let tokens = TokenTensors::new(
+            &ctx_ids,
+            &ctx_x,
+            history(&ctx_ids, &ctx_t),
+            1,
+            n,
+            &self.device,
+        );
         let y = Tensor::from_data(TensorData::new(ctx_y, [1, n]), &self.device);
         let cache = self.model.encode_context(tokens, y);
 
@@ -203,7 +215,8 @@ impl Surrogate {
             for (i, q) in chunk.iter().enumerate() {
                 encode_token(q.t, &q.hps, &mut x[i * FEATURES..(i + 1) * FEATURES])?;
             }
-            let tokens = TokenTensors::new(ids, &x, 1, m, &self.device);
+            let t: Vec<f32> = chunk.iter().map(|q| q.t).collect();
+            let tokens = TokenTensors::new(ids, &x, history(ids, &t), 1, m, &self.device);
             let logits = self.model.predict(&cache, tokens);
             let values: Vec<f32> = logits
                 .into_data()

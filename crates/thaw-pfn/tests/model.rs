@@ -35,8 +35,19 @@ fn logits_of(model: &Pfn, batch: &Batch, n_bins: usize, device: &Device) -> Vec<
 
 #[test]
 fn a_query_never_sees_another_query() {
+    for history in [false, true] {
+        a_query_never_sees_another_query_with(history);
+    }
+}
+
+/// (With the history extension too: a query's own target never becomes anyone's
+/// history, only context targets do.)
+fn a_query_never_sees_another_query_with(history: bool) {
     let device = Device::flex();
-    let cfg = PfnConfig::tiny();
+    let cfg = PfnConfig {
+        history,
+        ..PfnConfig::tiny()
+    };
     let model = model(&cfg, 1, &device);
     let batch = common::ToyPrior.sample(3, 0, 1, 40).unwrap();
     let base = logits_of(&model, &batch, cfg.n_bins, &device);
@@ -75,25 +86,47 @@ fn context_changes_reach_the_queries() {
 #[test]
 fn cached_context_path_matches_the_training_path() {
     let device = Device::flex();
-    let cfg = PfnConfig::tiny();
-    let model = model(&cfg, 5, &device);
-    let batch = common::ToyPrior.sample(9, 0, 1, 50).unwrap();
-    let full = logits_of(&model, &batch, cfg.n_bins, &device);
+    for history in [false, true] {
+        let cfg = PfnConfig {
+            history,
+            ..PfnConfig::tiny()
+        };
+        let model = model(&cfg, 5, &device);
+        let batch = common::ToyPrior.sample(9, 0, 1, 50).unwrap();
+        let full = logits_of(&model, &batch, cfg.n_bins, &device);
 
-    let n = batch.n_ctx;
-    let ctx = TokenTensors::new(&batch.ids[..n], &batch.x[..n * FEATURES], 1, n, &device);
-    let y: Vec<f32> = batch.y[..n].iter().map(|&v| standardise(v)).collect();
-    let cache = model.encode_context(ctx, Tensor::from_data(TensorData::new(y, [1, n]), &device));
-    let m = batch.seq_len - n;
-    let q = TokenTensors::new(&batch.ids[n..], &batch.x[n * FEATURES..], 1, m, &device);
-    let cached: Vec<f32> = model.predict(&cache, q).into_data().try_to_vec().unwrap();
-    assert_eq!(full.len(), cached.len());
-    let worst = full
-        .iter()
-        .zip(&cached)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f32::max);
-    assert!(worst < 1e-4, "paths differ by {worst}");
+        let n = batch.n_ctx;
+        let h = thaw_pfn::model::batch_history(&batch);
+        let (h_ctx, h_q) = h.split_at(n * 3);
+        let ctx = TokenTensors::new(
+            &batch.ids[..n],
+            &batch.x[..n * FEATURES],
+            h_ctx.to_vec(),
+            1,
+            n,
+            &device,
+        );
+        let y: Vec<f32> = batch.y[..n].iter().map(|&v| standardise(v)).collect();
+        let cache =
+            model.encode_context(ctx, Tensor::from_data(TensorData::new(y, [1, n]), &device));
+        let m = batch.seq_len - n;
+        let q = TokenTensors::new(
+            &batch.ids[n..],
+            &batch.x[n * FEATURES..],
+            h_q.to_vec(),
+            1,
+            m,
+            &device,
+        );
+        let cached: Vec<f32> = model.predict(&cache, q).into_data().try_to_vec().unwrap();
+        assert_eq!(full.len(), cached.len());
+        let worst = full
+            .iter()
+            .zip(&cached)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(worst < 1e-4, "history {history}: paths differ by {worst}");
+    }
 }
 
 #[test]

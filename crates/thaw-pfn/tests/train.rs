@@ -175,6 +175,58 @@ fn a_new_run_never_overwrites_a_checkpoint_unless_told_to_replace_it() {
     assert_eq!(cfg.training.unwrap().seed, 12);
 }
 
+/// The toy prior until `fail_at`, then an error (a prior that breaks mid-run).
+struct FailingAt(u64);
+
+impl thaw_prior::Prior for FailingAt {
+    fn sample(
+        &self,
+        seed: u64,
+        step: u64,
+        batch: usize,
+        seq_len: usize,
+    ) -> thaw_prior::Result<thaw_prior::Batch> {
+        if step >= self.0 {
+            return Err(thaw_prior::PriorError::InvalidArgument("broken".into()));
+        }
+        thaw_prior::Prior::sample(&common::ToyPrior, seed, step, batch, seq_len)
+    }
+}
+
+#[test]
+fn a_replacing_run_that_fails_before_its_first_checkpoint_leaves_the_old_one_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    train(dir.path(), settings(6), false, None).unwrap();
+    let before: Vec<Vec<u8>> = [WEIGHTS_FILE, CONFIG_FILE, LOG_FILE]
+        .iter()
+        .map(|f| fs::read(dir.path().join(f)).unwrap())
+        .collect();
+    let mut other = settings(6);
+    other.seed = 12;
+    let err = TrainRun {
+        config: other,
+        prior: &FailingAt(3),
+        val_prior: None,
+        data: thaw_pfn::checkpoint::TrainingData::ftpfn(),
+        place: RunPlace {
+            out: dir.path().to_path_buf(),
+            resume: false,
+            device: Device::flex(),
+            device_name: "cpu".into(),
+            git_revision: None,
+            pause_at: None,
+            replace: true,
+        },
+    }
+    .run(&mut Silent)
+    .unwrap_err();
+    assert!(err.to_string().contains("broken"), "{err}");
+    for (f, old) in [WEIGHTS_FILE, CONFIG_FILE, LOG_FILE].iter().zip(&before) {
+        assert_eq!(&fs::read(dir.path().join(f)).unwrap(), old, "{f}");
+    }
+    train(dir.path(), settings(6), true, None).unwrap();
+}
+
 #[test]
 fn a_run_that_stops_between_checkpoints_leaves_the_log_of_the_last_one() {
     let dir = tempfile::tempdir().unwrap();

@@ -58,13 +58,13 @@ pub struct BenchHpoArgs {
     #[arg(long, default_value_t = METHOD_NAMES.join(","))]
     methods: String,
     /// Seeds 0 .. n−1 per (method, task).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
     seeds: u64,
     /// Budget of every run, in epochs.
     #[arg(long, default_value_t = 1000)]
     budget: usize,
-    /// Runs at once (default: every core).
-    #[arg(long)]
+    /// Runs at once (default: every core; at most 1024).
+    #[arg(long, value_parser = crate::args::thread_count)]
     threads: Option<usize>,
     #[command(flatten)]
     checkpoints: CheckpointsArg,

@@ -61,8 +61,8 @@ pub struct EvalLcArgs {
     /// Context sizes (observed points per draw), comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "400,1000,1600")]
     contexts: Vec<usize>,
-    /// Draws per task and context size.
-    #[arg(long, default_value_t = 2)]
+    /// Draws per task and context size (1–1000).
+    #[arg(long, default_value_t = 2, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
     draws: usize,
     /// Seed of every draw, of the neural baselines and of the fold models.
     #[arg(long, default_value_t = 0)]
@@ -115,8 +115,8 @@ pub struct EvalLcArgs {
     /// settings are reused, interrupted ones resumed.
     #[arg(long, default_value = "runs/eval-lc/cv")]
     pub(super) cv_dir: PathBuf,
-    /// Draws evaluated at once (times are cleanest with 1).
-    #[arg(long, default_value_t = 1)]
+    /// Draws evaluated at once (times are cleanest with 1; at most 1024).
+    #[arg(long, default_value_t = 1, value_parser = crate::args::thread_count)]
     threads: usize,
     /// First-fit epochs of DPL (the papers: 250).
     #[arg(long, default_value_t = 250)]
@@ -166,11 +166,11 @@ enum Baseline {
 /// Runs `eval-lc`.
 pub fn run(a: EvalLcArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let device = a.device.select()?;
-    if a.draws == 0 {
-        crate::usage!("--draws must be at least 1");
-    }
     let tasks = selected_tasks(&a)?;
     // Claimed before the work: a second run, or a file in the way, is found now.
+    if let Err(e) = lc::check_contexts(&tasks, &a.contexts) {
+        crate::usage!("--contexts: {e}");
+    }
     let _claim = crate::claim::OutputClaim::take(&a.out, "eval-lc")?;
     let names: Vec<String> = tasks.iter().map(|t| t.name.clone()).collect();
     let mut methods = Vec::new();

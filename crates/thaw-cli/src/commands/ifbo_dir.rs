@@ -61,7 +61,7 @@ pub fn prepare(
         let saved: RunRecord = serde_json::from_str(&text)
             .with_context(|| format!("{}: not an ifbo run record", record_path.display()))?;
         if &saved != record {
-            bail!(
+            crate::usage!(
                 "--resume continues the run in {} with its own settings; these differ:\n  recorded: {}\n  asked:    {}",
                 dir.display(),
                 serde_json::to_string(&saved)?,

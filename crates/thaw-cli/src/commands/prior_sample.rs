@@ -30,7 +30,7 @@ pub struct PriorSampleArgs {
     #[arg(long, default_value_t = 50)]
     epochs: usize,
     /// Hyperparameters per configuration (1–10).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=thaw_prior::MAX_HPS as u64))]
     hps: usize,
     /// Curves per task drawn in the plot.
     #[arg(long, default_value_t = 25)]

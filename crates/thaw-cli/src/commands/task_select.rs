@@ -1,7 +1,5 @@
 //! Choosing tasks by name on the command line.
 
-use anyhow::bail;
-
 /// Resolves a task list against the available `names`.
 ///
 /// `spec` is `all`, `all-but:a,b`, or a comma-separated list; each name is an exact
@@ -46,8 +44,8 @@ pub fn resolve(want: &str, names: &[String]) -> anyhow::Result<String> {
     }
     match hits.as_slice() {
         [one] => Ok((*one).clone()),
-        [] => bail!("no task named {want:?}; available: {}", names.join(", ")),
-        many => bail!(
+        [] => crate::usage!("no task named {want:?}; available: {}", names.join(", ")),
+        many => crate::usage!(
             "{want:?} matches {} tasks ({}); give more of the name",
             many.len(),
             many.iter()

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use burn::tensor::Device;
 use clap::Parser;
 use serde_json::json;
@@ -93,6 +93,11 @@ pub struct TrainArgs {
     /// Override the preset's number of output bins.
     #[arg(long)]
     bins: Option<usize>,
+    /// The history extension (not in the paper): every token also embeds its curve's
+    /// latest earlier context observation, so a curve's own points are seen directly
+    /// (README "The history extension").
+    #[arg(long)]
+    history: bool,
     /// Optimiser steps [default: 1000].
     #[arg(long)]
     steps: Option<u64>,
@@ -156,6 +161,10 @@ pub fn run(a: TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     // The device first: a build without it should say so before any data is read.
     let device = a.device.select()?;
     let (config, data) = if a.resume { resumed(&a)? } else { fresh(&a)? };
+    // Settings that cannot work are a usage error, found before any output is touched.
+    if let Err(e) = config.validate() {
+        crate::usage!("{e}");
+    }
     let job = TrainJob {
         out_dir: a.out.clone(),
         resume: a.resume,
@@ -299,7 +308,7 @@ fn taskset_data(a: &TrainArgs) -> anyhow::Result<TrainingData> {
             .collect(),
     };
     if train_tasks.is_empty() {
-        bail!("no training tasks selected");
+        crate::usage!("no training tasks selected");
     }
     if let Some(both) = train_tasks.iter().find(|t| val_tasks.contains(t)) {
         crate::usage!(
@@ -379,6 +388,9 @@ fn override_model(m: &mut PfnConfig, a: &TrainArgs) {
     set(&mut m.d_ff, a.d_ff);
     set(&mut m.d_decoder, a.d_decoder);
     set(&mut m.n_bins, a.bins);
+    if a.history {
+        m.history = true;
+    }
 }
 
 /// Every training flag given overrides its setting (each field of [`TrainConfig`] that

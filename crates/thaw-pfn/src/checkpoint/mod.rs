@@ -131,45 +131,52 @@ pub fn resume_dir(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.join("state.json").is_file())
 }
 
-/// Makes `dir` ready for a new run: nothing to do if it holds no checkpoint file; with
-/// `replace`, the checkpoint's files are removed (`config.json` first, so that an
-/// interruption never leaves a directory that looks like a finished checkpoint);
-/// otherwise [`PfnError::CheckpointExists`].
-pub fn clear_for_new_run(dir: &Path, replace: bool) -> Result<()> {
-    let names = [
-        CONFIG_FILE,
-        WEIGHTS_FILE,
-        LOG_FILE,
-        RESUME_DIR,
-        "resume.old",
-    ];
-    let present: Vec<&str> = names
-        .iter()
-        .copied()
+const CHECKPOINT_FILES: [&str; 5] = [
+    CONFIG_FILE,
+    WEIGHTS_FILE,
+    LOG_FILE,
+    RESUME_DIR,
+    "resume.old",
+];
+
+/// Whether a new run in `dir` must first remove a checkpoint there: `false` when it
+/// holds no checkpoint file, `true` when it does and `replace` allows it, otherwise
+/// [`PfnError::CheckpointExists`].
+pub fn check_new_run(dir: &Path, replace: bool) -> Result<bool> {
+    let present: Vec<&str> = CHECKPOINT_FILES
+        .into_iter()
         .filter(|n| dir.join(n).exists())
         .collect();
     if present.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
-    if !replace {
-        let what = match read_config(dir) {
-            Ok(c) => match &c.training {
-                Some(t) => format!("step {} of {}", c.step, t.steps),
-                None => format!("step {}", c.step),
-            },
-            Err(_) => present.join(", "),
-        };
-        return Err(PfnError::CheckpointExists {
-            dir: dir.to_path_buf(),
-            what,
-        });
+    if replace {
+        return Ok(true);
     }
-    for name in present {
+    let what = match read_config(dir) {
+        Ok(c) => match &c.training {
+            Some(t) => format!("step {} of {}", c.step, t.steps),
+            None => format!("step {}", c.step),
+        },
+        Err(_) => present.join(", "),
+    };
+    Err(PfnError::CheckpointExists {
+        dir: dir.to_path_buf(),
+        what,
+    })
+}
+
+/// Removes the checkpoint files of `dir`, `config.json` first (an interruption never
+/// leaves a directory that looks like a finished checkpoint).
+pub fn clear_checkpoint(dir: &Path) -> Result<()> {
+    for name in CHECKPOINT_FILES {
         let path = dir.join(name);
         let removed = if path.is_dir() {
             fs::remove_dir_all(&path)
-        } else {
+        } else if path.exists() {
             fs::remove_file(&path)
+        } else {
+            Ok(())
         };
         removed.map_err(io(&path))?;
     }

@@ -3,10 +3,11 @@
 
 pub mod attention;
 pub mod embedding;
+pub mod history;
 pub mod input;
 pub mod layer;
 pub mod pfn;
 
 pub use attention::KeyValues;
-pub use input::{PfnInput, TokenTensors};
+pub use input::{PfnInput, TokenTensors, batch_history};
 pub use pfn::{ContextCache, Pfn};

@@ -7,6 +7,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::attention::KeyValues;
 use super::embedding::TokenEmbedding;
+use super::history::HISTORY_FEATURES;
 use super::input::{PfnInput, TokenTensors};
 use super::layer::EncoderLayer;
 use crate::config::PfnConfig;
@@ -19,6 +20,9 @@ pub struct Pfn {
     layers: Vec<EncoderLayer>,
     decoder_in: Linear,
     decoder_out: Linear,
+    /// `Linear(3 → d)` of the history features (`PfnConfig::history`); none in the
+    /// paper's architecture.
+    history: Option<Linear>,
 }
 
 /// The context side of a forward pass, computed once: keys/values of every layer.
@@ -39,6 +43,19 @@ impl Pfn {
                 .collect(),
             decoder_in: init.linear(d, config.d_decoder, true, false),
             decoder_out: init.linear(config.d_decoder, config.n_bins, true, false),
+            // Drawn last, so that the paper architecture's weights of a seed stay the same.
+            history: config
+                .history
+                .then(|| init.linear(HISTORY_FEATURES, d, true, false)),
+        }
+    }
+
+    /// Token embeddings without targets, history included where the model has it.
+    fn embed(&self, tokens: TokenTensors) -> Tensor<3> {
+        let h = self.embedding.tokens(tokens.ids, tokens.x);
+        match &self.history {
+            Some(linear) => h + linear.forward(tokens.history),
+            None => h,
         }
     }
 
@@ -46,7 +63,7 @@ impl Pfn {
     /// and queries in one pass, queries never attended to).
     pub fn forward(&self, input: PfnInput) -> Tensor<3> {
         let n = input.n_ctx;
-        let h = self.embedding.tokens(input.tokens.ids, input.tokens.x);
+        let h = self.embed(input.tokens);
         let [_, total, _] = h.dims();
         let context = self
             .embedding
@@ -62,9 +79,7 @@ impl Pfn {
     /// Runs the context (`tokens` with standardised targets `y`) through every layer and
     /// keeps each layer's keys/values, so queries can be evaluated in chunks.
     pub fn encode_context(&self, tokens: TokenTensors, y: Tensor<2>) -> ContextCache {
-        let mut h = self
-            .embedding
-            .with_targets(self.embedding.tokens(tokens.ids, tokens.x), y);
+        let mut h = self.embedding.with_targets(self.embed(tokens), y);
         let mut layers = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
             let kv = layer.keys_values(h.clone());
@@ -76,7 +91,7 @@ impl Pfn {
 
     /// Logits `[b, m, n_bins]` of query `tokens` given an encoded context.
     pub fn predict(&self, cache: &ContextCache, tokens: TokenTensors) -> Tensor<3> {
-        let mut h = self.embedding.tokens(tokens.ids, tokens.x);
+        let mut h = self.embed(tokens);
         for (layer, kv) in self.layers.iter().zip(&cache.layers) {
             h = layer.forward(h, kv);
         }

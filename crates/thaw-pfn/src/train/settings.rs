@@ -99,25 +99,36 @@ impl TrainConfig {
         if self.log_every == 0 {
             return bad("log-every must be positive".into());
         }
-        if let Some(available) = available_memory_bytes() {
-            let need = self.step_memory_bytes();
-            if need > available {
-                return bad(format!(
-                    "one step of batch {} × seq-len {} needs about {:.1} GB for activations; {:.1} GB of memory is available — lower --seq-len or --batch",
-                    self.batch,
-                    self.seq_len,
-                    need as f64 / 1e9,
-                    available as f64 / 1e9
-                ));
-            }
+        if self.val_batches == 0 {
+            return bad("val-batches must be positive".into());
         }
         Ok(())
     }
 
-    /// A rough upper estimate of the memory one training step keeps for its backward
-    /// pass: per layer the attention scores and probabilities (heads × L² per sequence)
-    /// and the token activations (≈ 12 d + 3 d_ff per token), f32. Saturates instead of
-    /// overflowing.
+    /// Checks that a step fits in the host's available memory (`MemAvailable`, Linux):
+    /// for CPU training, before a new run starts (a resumed run was accepted already).
+    pub fn check_memory(&self) -> Result<()> {
+        let Some(available) = available_memory_bytes() else {
+            return Ok(());
+        };
+        let need = self.step_memory_bytes();
+        if need > available {
+            return Err(PfnError::InvalidTraining(format!(
+                "one step of batch {} × seq-len {} needs about {:.1} GB (activations, weights, gradients, optimiser state); {:.1} GB of memory is available — lower --seq-len or --batch",
+                self.batch,
+                self.seq_len,
+                need as f64 / 1e9,
+                available as f64 / 1e9
+            )));
+        }
+        Ok(())
+    }
+
+    /// A rough upper estimate of the memory of training: per layer the attention scores
+    /// and probabilities (heads × L² per sequence) and the token activations (≈ 12 d +
+    /// 3 d_ff per token) one step keeps for its backward pass, plus weights, gradients
+    /// and AdamW's two moments (16 bytes per parameter) and the validation batches; f32.
+    /// Saturates instead of overflowing.
     pub fn step_memory_bytes(&self) -> u64 {
         let m = &self.model;
         let (b, l) = (self.batch as u64, self.seq_len as u64);
@@ -125,9 +136,19 @@ impl TrainConfig {
         let tokens = l.saturating_mul(12 * m.d_model as u64 + 3 * m.d_ff as u64);
         let per_layer = b.saturating_mul(attention.saturating_add(tokens));
         let head = b.saturating_mul(l).saturating_mul(3 * m.n_bins as u64);
+        let params = (m.d_model as u64)
+            .saturating_mul(m.d_ff as u64 + m.d_decoder as u64 + 4 * m.d_model as u64)
+            .saturating_mul(m.n_layers as u64 + 1)
+            .saturating_add((m.d_decoder as u64).saturating_mul(m.n_bins as u64));
+        let validation = (self.val_batches as u64)
+            .saturating_mul(b)
+            .saturating_mul(l)
+            .saturating_mul(16);
         (m.n_layers as u64)
             .saturating_mul(per_layer)
             .saturating_add(head)
+            .saturating_add(params.saturating_mul(4))
+            .saturating_add(validation)
             .saturating_mul(4)
     }
 }

@@ -114,9 +114,13 @@ impl TrainRun<'_> {
             last_val: None,
             last_id_gain: None,
         };
-        if !self.place.resume {
-            checkpoint::clear_for_new_run(&self.place.out, self.place.replace)?;
+        // A checkpoint in the way is refused now, but (with `replace`) removed only just
+        // before this run's first write: a run that fails earlier leaves it as it was.
+        if !self.place.resume && self.place.device_name == "cpu" {
+            cfg.check_memory()?;
         }
+        let mut to_clear =
+            !self.place.resume && checkpoint::check_new_run(&self.place.out, self.place.replace)?;
         if self.place.resume {
             let saved = checkpoint::read_config(&self.place.out)?;
             let saved_training = saved.training.clone().ok_or_else(|| {
@@ -164,7 +168,9 @@ impl TrainRun<'_> {
             if !loss_value.is_finite() {
                 // The log shows how it got there (records after the last checkpoint are
                 // dropped again by a resume).
-                let _ = log.save();
+                if !to_clear {
+                    let _ = log.save();
+                }
                 return Err(PfnError::InvalidTraining(format!(
                     "loss became {loss_value} at step {}; lower --lr?",
                     step + 1
@@ -213,6 +219,9 @@ impl TrainRun<'_> {
             }
             observer.step(&record);
             if last || pausing || (cfg.checkpoint_every > 0 && done % cfg.checkpoint_every == 0) {
+                if std::mem::take(&mut to_clear) {
+                    checkpoint::clear_checkpoint(&self.place.out)?;
+                }
                 self.save(&model, &optim, &state, &log)?;
                 observer.saved(done);
             }
@@ -239,7 +248,7 @@ impl TrainRun<'_> {
         };
         let cfg = &self.config;
         let seed = derive_seed(cfg.seed, &[u64::MAX]);
-        let batches = (0..cfg.val_batches.max(1) as u64)
+        let batches = (0..cfg.val_batches as u64)
             .map(|i| Ok(prior.sample(seed, i, cfg.batch, cfg.seq_len)?))
             .collect::<Result<Vec<_>>>()?;
         Ok(Some(ValSet::new(
@@ -256,6 +265,9 @@ impl TrainRun<'_> {
         state: &ResumeState,
         log: &TrainLog,
     ) -> Result<()> {
+        // The log first: it may run ahead of the weights (a resume drops its records after
+        // the checkpoint's step), never behind them.
+        log.save()?;
         checkpoint::save_weights(&model.valid(), &self.place.out.join(WEIGHTS_FILE))?;
         checkpoint::save_resume(&self.place.out, model, optim, state)?;
         let config = CheckpointConfig {
@@ -274,7 +286,6 @@ impl TrainRun<'_> {
             },
             git_revision: self.place.git_revision.clone(),
         };
-        checkpoint::write_config(&self.place.out, &config)?;
-        log.save()
+        checkpoint::write_config(&self.place.out, &config)
     }
 }
