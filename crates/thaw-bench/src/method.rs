@@ -103,6 +103,14 @@ impl Method {
         }
     }
 
+    /// The PFN of a PFN row, loaded from the checkpoint [`Method::checkpoint_for`] chose.
+    fn surrogate(&self, checkpoint: Option<&Path>, device: &Device) -> Result<Surrogate> {
+        let dir = checkpoint.ok_or_else(|| {
+            BenchError::InvalidArgument(format!("{}: no checkpoint chosen", self.name()))
+        })?;
+        Ok(Surrogate::load_on(dir, device.clone())?)
+    }
+
     /// A fresh model for one draw on `device`; `seed` seeds the neural baselines,
     /// `checkpoint` is what [`Method::checkpoint_for`] chose.
     pub fn build(
@@ -112,18 +120,12 @@ impl Method {
         device: &Device,
     ) -> Result<Box<dyn CurveModel>> {
         Ok(match self {
-            Self::Pfn { name, .. } | Self::CrossValidated { name, .. } => {
-                let dir = checkpoint.ok_or_else(|| {
-                    BenchError::InvalidArgument(format!("{name}: no checkpoint chosen"))
-                })?;
-                let pfn = Surrogate::load_on(dir, device.clone())?;
-                Box::new(PfnModel::new(name.clone(), pfn))
-            }
+            Self::Pfn { .. } | Self::CrossValidated { .. } => Box::new(PfnModel::new(
+                self.name(),
+                self.surrogate(checkpoint, device)?,
+            )),
             Self::IdsZeroed(m) => {
-                let dir = checkpoint.ok_or_else(|| {
-                    BenchError::InvalidArgument(format!("{}: no checkpoint chosen", m.name()))
-                })?;
-                let pfn = Surrogate::load_on(dir, device.clone())?.without_query_ids();
+                let pfn = m.surrogate(checkpoint, device)?.without_query_ids();
                 Box::new(PfnModel::new(self.name(), pfn))
             }
             Self::Dpl(s) => Box::new(Dpl::new(DplSettings { seed, ..*s }, device)),

@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::io::{Read, Seek, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, bail};
 
@@ -15,7 +15,6 @@ pub const LOCK_FILE: &str = ".thaw.lock";
 /// A directory this process writes to; the claim lasts until it is dropped.
 #[derive(Debug)]
 pub struct OutputClaim {
-    dir: PathBuf,
     _lock: fs::File,
 }
 
@@ -58,15 +57,7 @@ impl OutputClaim {
         }
         write_holder(&mut lock, command).with_context(|| format!("writing {}", path.display()))?;
         remove_stale_temporaries(dir);
-        Ok(Self {
-            dir: dir.to_path_buf(),
-            _lock: lock,
-        })
-    }
-
-    /// The claimed directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+        Ok(Self { _lock: lock })
     }
 }
 
@@ -123,20 +114,10 @@ fn remove_stale_files(dir: &Path) {
     };
     for entry in entries.flatten() {
         let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-        if is_file && is_stale_temporary(&entry.file_name().to_string_lossy()) {
+        if is_file && thaw_data::atomic::is_temporary_name(&entry.file_name().to_string_lossy()) {
             let _ = fs::remove_file(entry.path());
         }
     }
-}
-
-/// `.NAME` + 6 alphanumerics + `.tmp`: the names `thaw_data::atomic` gives its
-/// temporary files.
-fn is_stale_temporary(name: &str) -> bool {
-    let Some(stem) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
-        return false;
-    };
-    let tail: Vec<char> = stem.chars().rev().take(6).collect();
-    stem.chars().count() > 6 && tail.iter().all(char::is_ascii_alphanumeric)
 }
 
 /// Whether process `pid` exists (Linux `/proc`; elsewhere assumed alive).

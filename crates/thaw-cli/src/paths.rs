@@ -13,12 +13,19 @@
 //! stay relative to the current directory, where a user expects them.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// The environment variable that names the thaw home.
 pub const HOME_VAR: &str = "THAW_HOME";
 
 /// The thaw home (see the module documentation); empty means the current directory.
+/// Found once per process: every command's defaults (built together by clap) ask for it.
 pub fn home() -> PathBuf {
+    static HOME: OnceLock<PathBuf> = OnceLock::new();
+    HOME.get_or_init(find_home).clone()
+}
+
+fn find_home() -> PathBuf {
     if let Some(h) = std::env::var_os(HOME_VAR).filter(|h| !h.is_empty()) {
         return PathBuf::from(h);
     }

@@ -67,15 +67,28 @@ fn parent_of(path: &Path) -> Result<std::path::PathBuf> {
     Ok(parent)
 }
 
+/// Random characters in a temporary file's name.
+const RANDOM_CHARS: usize = 6;
+
+/// Whether `name` has the shape of this writer's temporary files, `.NAME` + 6 random
+/// characters + `.tmp` — what a killed write leaves behind, for the owner of the folder
+/// to remove.
+pub fn is_temporary_name(name: &str) -> bool {
+    let Some(stem) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    let tail: Vec<char> = stem.chars().rev().take(RANDOM_CHARS).collect();
+    stem.chars().count() > RANDOM_CHARS && tail.iter().all(char::is_ascii_alphanumeric)
+}
+
 fn temp_in(dir: &Path, path: &Path) -> Result<tempfile::NamedTempFile> {
     let mut prefix = std::ffi::OsString::from(".");
     prefix.push(path.file_name().unwrap_or_default());
     tempfile::Builder::new()
         .prefix(&prefix)
         .suffix(".tmp")
-        // `.NAME` + 6 random characters + `.tmp`: the pattern by which a later run that
-        // owns the folder recognises a killed write's leftovers.
-        .rand_bytes(6)
+        // The shape `is_temporary_name` recognises.
+        .rand_bytes(RANDOM_CHARS)
         .tempfile_in(dir)
         .map_err(|e| DataError::io(dir, e))
 }
@@ -114,6 +127,21 @@ fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_temporary_files_have_the_recognised_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = temp_in(dir.path(), &dir.path().join("model.safetensors")).unwrap();
+        let name = tmp
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(is_temporary_name(&name), "{name}");
+        assert!(!is_temporary_name(".notes.tmp"));
+        assert!(!is_temporary_name("model.safetensors"));
+    }
 
     #[test]
     fn replaces_whole_files_and_leaves_no_temporary_behind() {

@@ -291,16 +291,22 @@ fn wrong_column_type_and_missing_column_name_the_column() {
     );
 }
 
-#[test]
-fn parquet_curve_of_wrong_length_names_row_and_column() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut raw = import_dir(Benchmark::TaskSet, &write_good_taskset(dir.path())).unwrap();
-    // Two tasks of 3 rows each.
+/// The good TaskSet task twice (the second called `other`), 3 rows each, written to
+/// `dir/t.parquet`.
+fn two_tasks(dir: &Path) -> (thaw_data::RawBenchmark, std::path::PathBuf) {
+    let mut raw = import_dir(Benchmark::TaskSet, &write_good_taskset(dir)).unwrap();
     let mut second = raw.tasks[0].clone();
     second.name = "other".into();
     raw.tasks.push(second);
-    let path = dir.path().join("t.parquet");
+    let path = dir.join("t.parquet");
     write_benchmark(&raw, &path).unwrap();
+    (raw, path)
+}
+
+#[test]
+fn parquet_curve_of_wrong_length_names_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, path) = two_tasks(dir.path());
     assert_eq!(read_benchmark(&path, None).unwrap().tasks.len(), 2);
     // Row 4 (the second task's row 1) loses its last point.
     let ragged = ragged_copy(&path, dir.path());
@@ -445,12 +451,7 @@ fn nulls_in_a_parquet_list_name_file_row_and_field() {
 #[test]
 fn duplicate_config_id_in_a_task_names_both_rows_and_the_id() {
     let dir = tempfile::tempdir().unwrap();
-    let mut raw = import_dir(Benchmark::TaskSet, &write_good_taskset(dir.path())).unwrap();
-    let mut second = raw.tasks[0].clone();
-    second.name = "other".into();
-    raw.tasks.push(second);
-    let path = dir.path().join("t.parquet");
-    write_benchmark(&raw, &path).unwrap();
+    let (mut raw, path) = two_tasks(dir.path());
     assert!(
         read_benchmark(&path, None).is_ok(),
         "the same ids in two tasks are fine"

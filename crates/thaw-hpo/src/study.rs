@@ -95,7 +95,7 @@ pub fn resume(
                 incumbent,
             };
             if let Some(want) = recorded.get(steps.len()) {
-                check_replay(&optimizer.name(), want, &step)?;
+                check_replay(&*optimizer, want, &step)?;
             }
             on_step(&step, &history);
             steps.push(step);
@@ -115,7 +115,7 @@ pub fn resume(
     })
 }
 
-fn check_replay(name: &str, want: &Step, got: &Step) -> Result<()> {
+fn check_replay(optimizer: &dyn Optimizer, want: &Step, got: &Step) -> Result<()> {
     let same = want.spent == got.spent
         && want.config == got.config
         && want.epoch == got.epoch
@@ -123,6 +123,7 @@ fn check_replay(name: &str, want: &Step, got: &Step) -> Result<()> {
     if same {
         return Ok(());
     }
+    let name = optimizer.name();
     Err(HpoError::InvalidInput(format!(
         "resume: at epoch {} of the budget {name} trains config {} to epoch {} (y {}), the record says config {} to epoch {} (y {}); the record was made with other settings, data or build",
         got.spent, got.config, got.epoch, got.y, want.config, want.epoch, want.y

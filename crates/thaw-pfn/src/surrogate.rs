@@ -16,7 +16,7 @@ use thaw_prior::{FEATURES, MAX_CURVE_ID, MAX_HPS, encode_token};
 use crate::bar::BarDistribution;
 use crate::checkpoint::{self, CheckpointConfig, WEIGHTS_FILE};
 use crate::error::{PfnError, Result};
-use crate::model::history::history_features;
+use crate::model::history::{HISTORY_FEATURES, history_features};
 use crate::model::input::standardise;
 use crate::model::{Pfn, TokenTensors};
 
@@ -155,6 +155,30 @@ impl Surrogate {
         self
     }
 
+    /// History features of the context and of the queries (`model::history`), computed
+    /// once per call; zeros for a model without the history extension, which ignores them.
+    fn history(
+        &self,
+        context: &[Observation],
+        ctx_ids: &[i64],
+        queries: &[Query],
+        q_ids: &[i64],
+    ) -> (Vec<f32>, Vec<f32>) {
+        if !self.config.model.history {
+            return (
+                vec![0.0; ctx_ids.len() * HISTORY_FEATURES],
+                vec![0.0; q_ids.len() * HISTORY_FEATURES],
+            );
+        }
+        let ctx_t: Vec<f32> = context.iter().map(|o| o.t).collect();
+        let ctx_y: Vec<f32> = context.iter().map(|o| o.y).collect();
+        let q_t: Vec<f32> = queries.iter().map(|q| q.t).collect();
+        (
+            history_features(ctx_ids, &ctx_t, &ctx_y, ctx_ids, &ctx_t),
+            history_features(ctx_ids, &ctx_t, &ctx_y, q_ids, &q_t),
+        )
+    }
+
     /// The checkpoint's configuration.
     pub fn config(&self) -> &CheckpointConfig {
         &self.config
@@ -193,30 +217,23 @@ impl Surrogate {
             .collect();
 
         let n = context.len();
-        let ctx_t: Vec<f32> = context.iter().map(|o| o.t).collect();
-        let ctx_raw_y: Vec<f32> = context.iter().map(|o| o.y).collect();
-        let history =
-            |ids: &[i64], t: &[f32]| history_features(&ctx_ids, &ctx_t, &ctx_raw_y, ids, t);
-        let tokens = TokenTensors::new(
-            &ctx_ids,
-            &ctx_x,
-            history(&ctx_ids, &ctx_t),
-            1,
-            n,
-            &self.device,
-        );
+        let (ctx_history, q_history) = self.history(context, &ctx_ids, queries, &q_ids);
+        let tokens = TokenTensors::new(&ctx_ids, &ctx_x, ctx_history, 1, n, &self.device);
         let y = Tensor::from_data(TensorData::new(ctx_y, [1, n]), &self.device);
         let cache = self.model.encode_context(tokens, y);
 
         let mut out = Vec::with_capacity(queries.len());
-        for (chunk, ids) in queries.chunks(self.chunk).zip(q_ids.chunks(self.chunk)) {
+        let batches = queries
+            .chunks(self.chunk)
+            .zip(q_ids.chunks(self.chunk))
+            .zip(q_history.chunks(self.chunk * HISTORY_FEATURES));
+        for ((chunk, ids), history) in batches {
             let m = chunk.len();
             let mut x = vec![0.0; m * FEATURES];
             for (i, q) in chunk.iter().enumerate() {
                 encode_token(q.t, &q.hps, &mut x[i * FEATURES..(i + 1) * FEATURES])?;
             }
-            let t: Vec<f32> = chunk.iter().map(|q| q.t).collect();
-            let tokens = TokenTensors::new(ids, &x, history(ids, &t), 1, m, &self.device);
+            let tokens = TokenTensors::new(ids, &x, history.to_vec(), 1, m, &self.device);
             let logits = self.model.predict(&cache, tokens);
             let values: Vec<f32> = logits
                 .into_data()

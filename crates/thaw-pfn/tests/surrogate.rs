@@ -7,8 +7,16 @@ use thaw_pfn::surrogate::{Observation, Query};
 use thaw_pfn::{PfnConfig, PfnError, Surrogate};
 
 fn surrogate() -> Surrogate {
+    surrogate_with(false)
+}
+
+/// An untrained tiny surrogate, with or without the history extension.
+fn surrogate_with(history: bool) -> Surrogate {
     let device = Device::flex();
-    let model = PfnConfig::tiny();
+    let model = PfnConfig {
+        history,
+        ..PfnConfig::tiny()
+    };
     let config = CheckpointConfig::untrained(model.clone());
     Surrogate::from_model(Pfn::new(&model, 3, &device), config, device)
 }
@@ -51,23 +59,30 @@ fn means(p: &[thaw_pfn::Predictive]) -> Vec<f64> {
 
 #[test]
 fn predictions_are_deterministic_and_chunk_free() {
-    let s = surrogate();
-    let a = s.predict(&context(), &queries()).unwrap();
-    assert_eq!(a.len(), 8);
-    assert_eq!(
-        means(&a),
-        means(&s.predict(&context(), &queries()).unwrap())
-    );
-    let chunked = surrogate()
-        .with_chunk(3)
-        .predict(&context(), &queries())
-        .unwrap();
-    for (x, y) in means(&a).iter().zip(means(&chunked)) {
-        assert!((x - y).abs() < 1e-6);
+    for history in [false, true] {
+        let s = surrogate_with(history);
+        let a = s.predict(&context(), &queries()).unwrap();
+        assert_eq!(a.len(), 8);
+        assert_eq!(
+            means(&a),
+            means(&s.predict(&context(), &queries()).unwrap())
+        );
+        let chunked = surrogate_with(history)
+            .with_chunk(3)
+            .predict(&context(), &queries())
+            .unwrap();
+        for (x, y) in means(&a).iter().zip(means(&chunked)) {
+            assert!((x - y).abs() < 1e-6, "history {history}");
+        }
+        // A query's answer does not depend on the other queries asked with it.
+        let alone = s.predict(&context(), &queries()[2..3]).unwrap();
+        assert!((alone[0].mean() - a[2].mean()).abs() < 1e-6);
+        let last = s.predict(&context(), &queries()[7..]).unwrap();
+        assert!(
+            (last[0].mean() - a[7].mean()).abs() < 1e-6,
+            "history {history}"
+        );
     }
-    // A query's answer does not depend on the other queries asked with it.
-    let alone = s.predict(&context(), &queries()[2..3]).unwrap();
-    assert!((alone[0].mean() - a[2].mean()).abs() < 1e-6);
 }
 
 #[test]

@@ -167,10 +167,10 @@ enum Baseline {
 pub fn run(a: EvalLcArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let device = a.device.select()?;
     let tasks = selected_tasks(&a)?;
-    // Claimed before the work: a second run, or a file in the way, is found now.
     if let Err(e) = lc::check_contexts(&tasks, &a.contexts) {
         crate::usage!("--contexts: {e}");
     }
+    // Claimed before the work: a second run, or a file in the way, is found now.
     let _claim = crate::claim::OutputClaim::take(&a.out, "eval-lc")?;
     let names: Vec<String> = tasks.iter().map(|t| t.name.clone()).collect();
     let mut methods = Vec::new();

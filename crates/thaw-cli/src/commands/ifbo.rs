@@ -4,9 +4,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::ifbo_dir::{self, RunRecord};
-use crate::claim::OutputClaim;
-
 use anyhow::Context;
 use clap::Parser;
 use serde_json::json;
@@ -16,10 +13,12 @@ use thaw_hpo::study::{self, Step, Trajectory};
 use thaw_hpo::{History, TabularObjective};
 use thaw_pfn::checkpoint::read_config;
 
+use super::ifbo_dir::{self, RunRecord};
 use super::task_select;
 use crate::args::{
     AllowTrainTasksArg, CheckpointsArg, DeviceArg, OptimizerName, QuietArg, RefitArg,
 };
+use crate::claim::OutputClaim;
 use crate::progress;
 
 const EXAMPLES: &str = "\

@@ -58,8 +58,8 @@ pub struct RunPlace {
     pub git_revision: Option<String>,
     /// Stop (with a checkpoint) once this many steps are done, to `--resume` later.
     pub pause_at: Option<u64>,
-    /// A new run may replace a checkpoint in `out` (its files are removed before training
-    /// starts); without it a new run refuses such a directory.
+    /// A new run may replace a checkpoint in `out` (its files are removed just before the
+    /// new run's first checkpoint); without it a new run refuses such a directory.
     pub replace: bool,
 }
 
@@ -114,11 +114,11 @@ impl TrainRun<'_> {
             last_val: None,
             last_id_gain: None,
         };
-        // A checkpoint in the way is refused now, but (with `replace`) removed only just
-        // before this run's first write: a run that fails earlier leaves it as it was.
         if !self.place.resume && self.place.device_name == "cpu" {
             cfg.check_memory()?;
         }
+        // A checkpoint in the way is refused now, but (with `replace`) removed only just
+        // before this run's first write: a run that fails earlier leaves it as it was.
         let mut to_clear =
             !self.place.resume && checkpoint::check_new_run(&self.place.out, self.place.replace)?;
         if self.place.resume {
