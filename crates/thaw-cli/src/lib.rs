@@ -42,6 +42,9 @@ Examples:
   thaw bench-hpo --methods adam-pfn,hyperband --seeds 2
   # synthetic FT-PFN tasks: Parquet, CSV and an SVG plot
   thaw prior-sample --out /tmp/prior
+  # tune your own training program (a study file names it and its space)
+  thaw tune space.toml --budget 100
+  thaw status
 
 `thaw COMMAND --help` explains each command; `train-pfn`, `ifbo`, `eval-lc` and
 `bench-hpo` are also installed as binaries of their own with the same arguments.";
@@ -80,6 +83,12 @@ enum Command {
         after_help = "Examples:\n  thaw prior-sample --out /tmp/prior\n  thaw prior-sample --tasks 3 --configs 1000 --epochs 100 --hps 5 \\\n      --seed 7 --out /tmp/prior5d"
     )]
     PriorSample(commands::prior_sample::PriorSampleArgs),
+    /// Tune your own training program with freeze-thaw (a durable study; see --help).
+    Tune(commands::tune::TuneArgs),
+    /// A study's state: budget, trials per state, the best trials.
+    Status(commands::study_status::StatusArgs),
+    /// Every epoch of a study as CSV, or as thaw's Parquet format for train-pfn.
+    Export(commands::study_status::ExportArgs),
 }
 
 /// Parses `args` (the first is the program name) and runs the command, writing
@@ -97,6 +106,9 @@ where
         Command::BenchHpo(a) => commands::bench_hpo::run(a, out),
         Command::Predict(a) => commands::predict::run(a, out),
         Command::PriorSample(a) => commands::prior_sample::run(a, out),
+        Command::Tune(a) => commands::tune::run(a, out),
+        Command::Status(a) => commands::study_status::run_status(a, out),
+        Command::Export(a) => commands::study_status::run_export(a, out),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::predictive::Predictive;
 /// read the history in context); `predict` returns one distribution per query, in order.
 /// A model may be fitted many times as the history grows (refits are warm-started
 /// where the model's paper says so).
-pub trait CurveModel {
+pub trait CurveModel: Send {
     /// Short name used in tables ("DPL", "DyHPO", …).
     fn name(&self) -> String;
 

@@ -28,6 +28,13 @@ pub enum HpoError {
         /// What was non-finite.
         detail: String,
     },
+    /// No configuration can be trained further: every one is finished or failed.
+    #[error("every configuration is fully trained")]
+    Exhausted,
+    /// No configuration can be chosen until a running one comes back (a study with
+    /// several workers waits and asks again).
+    #[error("every open choice waits for a running trial")]
+    Busy,
     /// The PFN surrogate failed.
     #[error(transparent)]
     Pfn(#[from] thaw_pfn::PfnError),

@@ -13,15 +13,28 @@ pub struct At {
     pub epoch: usize,
 }
 
+/// Why a configuration that is not fully trained cannot be chosen now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// A worker is training it (or will resume it): choose it again once it is back.
+    Running,
+    /// Its program failed for good: never choose it again.
+    Failed,
+}
+
 /// Candidate configurations (hyperparameters encoded in [0, 1]) and, for each, the
 /// observed values of epochs 1, 2, …, k (k = 0 for a configuration never trained).
 /// Freeze-thaw only ever observes prefixes, so a curve is a plain vector.
+///
+/// A study with several workers also marks configurations it cannot hand out now
+/// ([`Hold`]); optimisers choose only [open](History::is_open) ones.
 #[derive(Debug, Clone, PartialEq)]
 pub struct History {
     max_epochs: usize,
     n_hps: usize,
     configs: Vec<Vec<f32>>,
     curves: Vec<Vec<f32>>,
+    holds: Vec<Option<Hold>>,
 }
 
 impl History {
@@ -48,11 +61,13 @@ impl History {
             }
         }
         let curves = vec![Vec::new(); configs.len()];
+        let holds = vec![None; configs.len()];
         Ok(Self {
             max_epochs,
             n_hps,
             configs,
             curves,
+            holds,
         })
     }
 
@@ -80,6 +95,41 @@ impl History {
     /// Records the first `ys.len()` epochs of a configuration not observed yet.
     pub fn observe_prefix(&mut self, config: usize, ys: &[f32]) -> Result<()> {
         ys.iter().try_for_each(|&y| self.observe(config, y))
+    }
+
+    /// Marks `config` as not choosable now (see [`Hold`]).
+    pub fn hold(&mut self, config: usize, hold: Hold) -> Result<()> {
+        let slot = self
+            .holds
+            .get_mut(config)
+            .ok_or_else(|| HpoError::InvalidInput(format!("config {config} does not exist")))?;
+        *slot = Some(hold);
+        Ok(())
+    }
+
+    /// Why `config` cannot be chosen now, if it is held.
+    pub fn held(&self, config: usize) -> Option<Hold> {
+        self.holds[config]
+    }
+
+    /// Whether `config` can be trained further now: not fully trained and not held.
+    pub fn is_open(&self, config: usize) -> bool {
+        self.curves[config].len() < self.max_epochs && self.holds[config].is_none()
+    }
+
+    /// Whether some configuration is being trained by a worker.
+    pub fn any_running(&self) -> bool {
+        self.holds.contains(&Some(Hold::Running))
+    }
+
+    /// The error for "no configuration is open": [`HpoError::Busy`] while workers are
+    /// training (the study waits for them), [`HpoError::Exhausted`] otherwise.
+    pub fn nothing_open(&self) -> HpoError {
+        if self.any_running() {
+            HpoError::Busy
+        } else {
+            HpoError::Exhausted
+        }
     }
 
     /// Epochs per full curve.
@@ -181,5 +231,23 @@ mod tests {
             }])
             .is_ok()
         );
+    }
+
+    #[test]
+    fn held_configurations_are_not_open() {
+        let mut h = History::new(vec![vec![0.1], vec![0.2], vec![0.3]], 2).unwrap();
+        h.observe_prefix(2, &[0.5, 0.6]).unwrap();
+        assert!(
+            h.is_open(0) && h.is_open(1) && !h.is_open(2),
+            "2 is finished"
+        );
+        assert!(matches!(h.nothing_open(), HpoError::Exhausted));
+        h.hold(0, Hold::Failed).unwrap();
+        assert!(!h.is_open(0) && !h.any_running());
+        h.hold(1, Hold::Running).unwrap();
+        assert!(!h.is_open(1) && h.any_running());
+        assert!(matches!(h.nothing_open(), HpoError::Busy));
+        assert_eq!(h.held(1), Some(Hold::Running));
+        assert!(h.hold(3, Hold::Running).is_err());
     }
 }

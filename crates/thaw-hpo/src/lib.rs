@@ -32,7 +32,7 @@ pub mod study;
 
 pub use curve_model::CurveModel;
 pub use error::{HpoError, Result};
-pub use history::{At, History};
+pub use history::{At, History, Hold};
 pub use method::MethodSpec;
 pub use objective::{Objective, TabularObjective};
 pub use optimizer::{Action, Optimizer};

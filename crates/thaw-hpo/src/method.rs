@@ -193,6 +193,15 @@ impl MethodSpec {
         }
     }
 
+    /// Whether the method fits a curve model (ifBO, DPL, DyHPO, GP-FT) rather than
+    /// following a fixed schedule.
+    pub fn is_model_based(&self) -> bool {
+        matches!(
+            self,
+            Self::Ifbo { .. } | Self::Dpl { .. } | Self::Dyhpo { .. } | Self::GpFt { .. }
+        )
+    }
+
     /// Relative cost of one run, for scheduling the expensive runs first.
     pub fn cost_hint(&self) -> u32 {
         match self {

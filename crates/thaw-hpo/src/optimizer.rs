@@ -14,7 +14,7 @@ pub struct Action {
 }
 
 /// A freeze-thaw optimiser: every decision is an [`Action`].
-pub trait Optimizer {
+pub trait Optimizer: Send {
     /// Name in tables ("ifBO (Adam-PFN)", "HyperBand", …).
     fn name(&self) -> String;
 

@@ -228,14 +228,14 @@ fn a_resumed_study_replays_its_record_and_ends_where_an_uninterrupted_one_does()
 }
 
 /// A uniform model that records the number of observed points at every fit.
-struct CountingFits(std::rc::Rc<std::cell::RefCell<Vec<usize>>>);
+struct CountingFits(std::sync::Arc<std::sync::Mutex<Vec<usize>>>);
 
 impl thaw_hpo::CurveModel for CountingFits {
     fn name(&self) -> String {
         "counting".into()
     }
     fn fit(&mut self, history: &thaw_hpo::History) -> thaw_hpo::Result<()> {
-        self.0.borrow_mut().push(history.n_observed());
+        self.0.lock().unwrap().push(history.n_observed());
         Ok(())
     }
     fn predict(
@@ -250,7 +250,7 @@ impl thaw_hpo::CurveModel for CountingFits {
 #[test]
 fn refits_follow_the_growth_schedule() {
     let fits_with = |g: f64| {
-        let fits = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let fits = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut opt = ModelBased::new(
             "counting",
             Box::new(CountingFits(fits.clone())),
@@ -259,7 +259,7 @@ fn refits_follow_the_growth_schedule() {
         )
         .with_refit_growth(g);
         trajectory(&mut opt, &mut task(20, 10, 1), 30);
-        fits.take()
+        std::mem::take(&mut *fits.lock().unwrap())
     };
     // Every step: one fit per decision after the initial design, at 1 ..= 29 points.
     assert_eq!(fits_with(0.0), (1..=29).collect::<Vec<_>>());

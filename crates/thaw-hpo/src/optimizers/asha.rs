@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 
 use super::random_fresh;
 use super::schedule::{rung_epochs, s_max};
-use crate::error::{HpoError, Result};
+use crate::error::Result;
 use crate::history::History;
 use crate::optimizer::{Action, Optimizer};
 
@@ -72,8 +72,11 @@ impl Optimizer for Asha {
             let top = ranked.len() / self.eta;
             let next = self.rungs[k + 1];
             // A configuration already past the next rung (trained there by a fallback) is skipped.
-            let open =
-                |c: &&usize| !self.promoted[k].contains(c) && history.curve(**c).len() < next;
+            let open = |c: &&usize| {
+                !self.promoted[k].contains(c)
+                    && history.curve(**c).len() < next
+                    && history.is_open(**c)
+            };
             if let Some(&c) = ranked[..top].iter().find(open) {
                 self.promoted[k].push(c);
                 self.reached[k + 1].push(c);
@@ -83,8 +86,7 @@ impl Optimizer for Asha {
                 });
             }
         }
-        let c = random_fresh(history, &mut self.rng)
-            .ok_or_else(|| HpoError::InvalidInput("every configuration is fully trained".into()))?;
+        let c = random_fresh(history, &mut self.rng).ok_or_else(|| history.nothing_open())?;
         self.reached[0].push(c);
         Ok(Action {
             config: c,

@@ -17,17 +17,18 @@ use rand::RngExt;
 
 use crate::history::History;
 
-/// A configuration never trained, uniformly at random; if all have been, any one that
-/// is not fully trained; None when every configuration is finished.
+/// A configuration never trained, uniformly at random; if all have been, any open one
+/// (not fully trained, not held); None when no configuration is open. The generator is
+/// used only when a configuration is returned.
 pub fn random_fresh<R: Rng + ?Sized>(history: &History, rng: &mut R) -> Option<usize> {
     let fresh: Vec<usize> = (0..history.n_configs())
-        .filter(|&c| history.curve(c).is_empty())
+        .filter(|&c| history.curve(c).is_empty() && history.is_open(c))
         .collect();
     if !fresh.is_empty() {
         return Some(fresh[rng.random_range(0..fresh.len())]);
     }
     let open: Vec<usize> = (0..history.n_configs())
-        .filter(|&c| history.curve(c).len() < history.max_epochs())
+        .filter(|&c| history.is_open(c))
         .collect();
     (!open.is_empty()).then(|| open[rng.random_range(0..open.len())])
 }

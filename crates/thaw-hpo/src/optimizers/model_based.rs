@@ -23,7 +23,7 @@ use rand::rngs::StdRng;
 use super::mfpi::{MfpiDraw, argmax, mfpi_scores};
 use super::random_fresh;
 use crate::curve_model::CurveModel;
-use crate::error::{HpoError, Result};
+use crate::error::Result;
 use crate::history::{At, History};
 use crate::optimizer::{Action, Optimizer};
 
@@ -145,19 +145,19 @@ impl Optimizer for ModelBased {
     }
 
     fn next(&mut self, history: &History, budget_left: usize) -> Result<Action> {
-        let done = || HpoError::InvalidInput("every configuration is fully trained".into());
         if history.n_observed() == 0 {
-            let config = random_fresh(history, &mut self.rng).ok_or_else(done)?;
+            let config =
+                random_fresh(history, &mut self.rng).ok_or_else(|| history.nothing_open())?;
             return Ok(Action {
                 config,
                 to_epoch: 1,
             });
         }
         let candidates: Vec<usize> = (0..history.n_configs())
-            .filter(|&c| history.curve(c).len() < history.max_epochs())
+            .filter(|&c| history.is_open(c))
             .collect();
         if candidates.is_empty() {
-            return Err(done());
+            return Err(history.nothing_open());
         }
         let n = history.n_observed();
         if self.fit_due(n) {

@@ -4,7 +4,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::random_fresh;
-use crate::error::{HpoError, Result};
+use crate::error::Result;
 use crate::history::History;
 use crate::optimizer::{Action, Optimizer};
 
@@ -28,8 +28,7 @@ impl Optimizer for RandomSearch {
     }
 
     fn next(&mut self, history: &History, _budget_left: usize) -> Result<Action> {
-        let config = random_fresh(history, &mut self.rng)
-            .ok_or_else(|| HpoError::InvalidInput("every configuration is fully trained".into()))?;
+        let config = random_fresh(history, &mut self.rng).ok_or_else(|| history.nothing_open())?;
         Ok(Action {
             config,
             to_epoch: history.max_epochs(),

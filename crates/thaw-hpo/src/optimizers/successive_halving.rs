@@ -12,7 +12,7 @@ use rand::rngs::StdRng;
 use super::random_fresh;
 use super::schedule::{Rung, bracket, s_max};
 use crate::error::{HpoError, Result};
-use crate::history::History;
+use crate::history::{History, Hold};
 use crate::optimizer::{Action, Optimizer};
 
 /// SHA or HyperBand.
@@ -75,9 +75,7 @@ impl SuccessiveHalving {
             self.members.push(c);
         }
         if self.members.is_empty() {
-            return Err(HpoError::InvalidInput(
-                "every configuration is fully trained".into(),
-            ));
+            return Err(history.nothing_open());
         }
         self.queue_rung();
         Ok(())
@@ -118,11 +116,28 @@ impl Optimizer for SuccessiveHalving {
     }
 
     fn next(&mut self, history: &History, _budget_left: usize) -> Result<Action> {
+        // With several workers a rung is synchronous: its last members may still run.
+        // Waiting ([`HpoError::Busy`]) changes no state, so a study may simply ask again.
         loop {
-            while let Some(a) = self.queue.pop_front() {
-                if history.curve(a.config).len() < a.to_epoch {
-                    return Ok(a);
+            while let Some(&a) = self.queue.front() {
+                let reached = history.curve(a.config).len() >= a.to_epoch;
+                match history.held(a.config) {
+                    Some(Hold::Running) if !reached => return Err(HpoError::Busy),
+                    Some(Hold::Failed) => {}
+                    _ if reached => {}
+                    _ => {
+                        self.queue.pop_front();
+                        return Ok(a);
+                    }
                 }
+                self.queue.pop_front();
+            }
+            let rung_running = self
+                .members
+                .iter()
+                .any(|&c| history.held(c) == Some(Hold::Running));
+            if rung_running {
+                return Err(HpoError::Busy);
             }
             if !self.rungs.is_empty() && self.rung + 1 < self.rungs.len() {
                 self.promote(history);

@@ -1,0 +1,200 @@
+//! `thaw tune`: freeze-thaw HPO of the user's own training program (see the README,
+//! "Tuning your own program").
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use thaw_hpo::MethodSpec;
+use thaw_study::protocol::End;
+use thaw_study::{PoolSettings, Progress, Storage, Study, StudyFile, StudySettings, TuneOptions};
+
+use super::study_status;
+use crate::args::{CheckpointsArg, DeviceArg, OptimizerName, QuietArg, RefitArg};
+use crate::progress;
+
+const EXAMPLES: &str = "\
+Examples:
+  # tune the program that space.toml names with ifBO and Adam-PFN
+  thaw tune space.toml --budget 100
+  # four trials at a time, with ASHA, in a store of your choice
+  thaw tune space.toml --method asha --workers 4 --storage sqlite:runs/s.db
+  # a killed or crashed tuner continues: run the same command again
+  thaw tune space.toml --budget 100
+  # more budget for a finished study: the same command, a larger --budget
+  thaw tune space.toml --budget 200
+  # where it stands; every epoch as CSV or Parquet
+  thaw status --study space
+  thaw export --study space --out space.parquet
+
+The study file names the program, its metric and the search space (README,
+\"The study file\"). thaw runs the program once per segment of a configuration's
+training with THAW_FROM_EPOCH, THAW_TO_EPOCH, THAW_CHECKPOINT_DIR and THAW_PARAMS
+set; the program resumes from its checkpoint, and after each epoch saves it and
+prints `thaw: epoch=3 val_loss=0.412` (README, \"The trial protocol\"). Every
+reported epoch is committed to the store at once; the store is the only state,
+so a kill -9 loses nothing.";
+
+/// Tune a training program with freeze-thaw: run it on configurations chosen by ifBO (or
+/// a bandit), pause and resume them, record every epoch in a durable study.
+///
+/// A second `thaw tune` on a study with other settings (space, metric, method, seed,
+/// pool) is refused; budget, retries and lease may change.
+#[derive(Debug, Parser)]
+#[command(name = "tune", version, after_help = EXAMPLES)]
+pub struct TuneArgs {
+    /// The study file (TOML: [objective] and [[param]]).
+    space: PathBuf,
+    /// Study name [default: the study file's name without .toml].
+    #[arg(long)]
+    study: Option<String>,
+    /// Where studies live: sqlite:PATH.
+    #[arg(long, default_value = "sqlite:thaw.db")]
+    storage: String,
+    /// Folder of the trials' checkpoints and logs [default: <store folder>/<study>].
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Method: ifbo (model-based, uses --surrogate) or a bandit.
+    #[arg(long, value_enum, default_value_t = OptimizerName::Ifbo)]
+    method: OptimizerName,
+    /// Curve model of ifBO: adam-pfn, ft-pfn, a checkpoint directory, dpl, dyhpo or gp-ft
+    /// [default: adam-pfn].
+    #[arg(long)]
+    surrogate: Option<String>,
+    /// Budget in epochs (all trials together) [default: 20 × max_epochs].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    budget: Option<u64>,
+    /// Trials trained in parallel on this machine.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=256))]
+    workers: u64,
+    /// Seed of every random choice (the optimiser and the candidate pool).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Seconds a worker's lease lasts without a heartbeat (workers beat every second).
+    #[arg(long, default_value_t = 30.0)]
+    lease_s: f64,
+    /// Never-trained random candidates kept in the pool.
+    #[arg(long, default_value_t = PoolSettings::default().random)]
+    pool_random: usize,
+    /// Local moves around the incumbent added per decision (model-based methods).
+    #[arg(long, default_value_t = PoolSettings::default().local)]
+    pool_local: usize,
+    #[command(flatten)]
+    refit: RefitArg,
+    #[command(flatten)]
+    checkpoints: CheckpointsArg,
+    #[command(flatten)]
+    device: DeviceArg,
+    #[command(flatten)]
+    quiet: QuietArg,
+}
+
+/// The method that `--method` and `--surrogate` name.
+fn method_spec(a: &TuneArgs) -> anyhow::Result<MethodSpec> {
+    let growth = a.refit.growth()?;
+    let name = match (a.method, &a.surrogate) {
+        (OptimizerName::Ifbo, s) => s.as_deref().unwrap_or("adam-pfn"),
+        (_, Some(s)) => crate::usage!("--surrogate {s} applies only to --method ifbo"),
+        (OptimizerName::Hyperband, None) => "hyperband",
+        (OptimizerName::Asha, None) => "asha",
+        (OptimizerName::Sha, None) => "sha",
+        (OptimizerName::Random, None) => "random",
+    };
+    Ok(MethodSpec::named(name, &a.checkpoints.checkpoints)?.with_refit_growth(growth))
+}
+
+/// Runs `thaw tune`.
+pub fn run(a: TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let file = StudyFile::read(&a.space)?;
+    let name = match &a.study {
+        Some(n) => n.clone(),
+        None => a
+            .space
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "study".into()),
+    };
+    if !(a.lease_s >= 2.0 && a.lease_s.is_finite()) {
+        crate::usage!("--lease-s must be at least 2 seconds (workers beat every second)");
+    }
+    let method = method_spec(&a)?;
+    let device = a.device.select()?;
+    let storage = Storage::parse(&a.storage)?;
+    let o = &file.objective;
+    let budget = a.budget.map_or(20 * o.max_epochs, |b| b as usize);
+    let settings = StudySettings {
+        space: file.space.clone(),
+        metric: o.metric.clone(),
+        direction: o.direction,
+        max_epochs: o.max_epochs,
+        bounds: o.bounds,
+        method: method.clone(),
+        seed: a.seed,
+        pool: PoolSettings {
+            random: a.pool_random,
+            local: a.pool_local,
+            ..PoolSettings::default()
+        },
+        budget,
+        retries: o.retries,
+        lease_s: a.lease_s,
+    };
+    let study = Study::open(&storage, &name, settings, a.dir.clone(), device)
+        .with_context(|| format!("opening study `{name}`"))?;
+    let before = study.record()?;
+    writeln!(
+        out,
+        "study `{name}` in {}: {} on {} ({} parameters, {} epochs each), budget {budget} epochs, {} worker(s), seed {}",
+        storage.label(),
+        method.name(),
+        a.space.display(),
+        file.space.len(),
+        o.max_epochs,
+        a.workers,
+        a.seed
+    )?;
+    if before.spent() > 0 {
+        writeln!(
+            out,
+            "continuing: {} epochs recorded, {} decisions replayed",
+            before.spent(),
+            before.decisions.len()
+        )?;
+    }
+    let bar = progress::bar(budget as u64, "epochs {msg}", a.quiet.quiet);
+    bar.set_position(before.spent() as u64);
+    let reader = storage.connect(false)?;
+    let reader = Mutex::new(reader);
+    let metric = o.metric.clone();
+    let failures = Mutex::new(Vec::new());
+    let on_progress = |p: &Progress| {
+        if let Progress::Ended {
+            trial,
+            end: End::Failed { reason, .. },
+        } = p
+        {
+            let line = format!("trial {trial}: {reason}");
+            bar.println(&line);
+            failures.lock().map(|mut f| f.push(line)).ok();
+        }
+        let Ok(conn) = reader.lock() else { return };
+        if let Ok(rec) = thaw_study::record::load(&conn, &storage, &name) {
+            bar.set_position(rec.spent() as u64);
+            bar.set_message(study_status::progress_line(&rec, &metric));
+        }
+    };
+    let options = TuneOptions {
+        workers: a.workers as usize,
+        poll: Duration::from_millis(100),
+        ..TuneOptions::default()
+    };
+    let result = thaw_study::tune(study, o, &options, &on_progress);
+    bar.finish_and_clear();
+    result.with_context(|| format!("tuning study `{name}`"))?;
+    let conn = storage.connect(false)?;
+    let rec = thaw_study::record::load(&conn, &storage, &name)?;
+    study_status::report(out, &rec, &storage, 10)
+}

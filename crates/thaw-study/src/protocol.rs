@@ -1,0 +1,549 @@
+//! The trial protocol: how thaw runs one *segment* of a configuration's training —
+//! epochs `from_epoch + 1 ..= to_epoch` — in the user's program, and reads its reports.
+//!
+//! The program gets, as environment variables (and as the JSON file `THAW_TRIAL_FILE`):
+//! `THAW_STUDY`, `THAW_TRIAL` (the configuration's number), `THAW_ATTEMPT`,
+//! `THAW_FROM_EPOCH`, `THAW_TO_EPOCH`, `THAW_MAX_EPOCHS`, `THAW_CHECKPOINT_DIR` (one
+//! stable folder per configuration), `THAW_PARAMS` (the configuration as a JSON object),
+//! `THAW_PARAM_<NAME>` (each value; the name upper-cased), `THAW_METRIC` and
+//! `THAW_REPORT_FILE`. It resumes from its checkpoint when `from_epoch > 0`, and after
+//! each epoch it saves its checkpoint and then reports, either as a stdout line
+//! `thaw: epoch=3 val_loss=0.412` or as a JSON line `{"epoch": 3, "val_loss": 0.412}`
+//! appended to `THAW_REPORT_FILE`. It may report `epoch=0` (the value before training)
+//! on its first segment. Other output is kept in the trial's `log.txt`.
+//!
+//! Every report is handed on when it arrives (the study records it at once). A segment
+//! fails when the program exits non-zero, is killed by a signal, runs past the timeout,
+//! exits before `to_epoch`, reports a non-finite value, or breaks the protocol (an
+//! epoch out of order, a tagged line without the metric). The program runs in its own
+//! process group and is killed with thaw (`PR_SET_PDEATHSIG`): no orphan trains on.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+
+use crate::error::{Result, StudyError};
+use crate::study_file::ObjectiveSpec;
+
+/// One segment to run.
+#[derive(Debug, Clone)]
+pub struct Segment<'a> {
+    /// Study name.
+    pub study: &'a str,
+    /// The configuration's number.
+    pub trial: u64,
+    /// How many segments of this trial were started before this one.
+    pub attempt: u32,
+    /// The configuration.
+    pub params: &'a Map<String, Value>,
+    /// Epochs already trained (and checkpointed).
+    pub from_epoch: usize,
+    /// Epoch to train to.
+    pub to_epoch: usize,
+    /// Epochs of a full training.
+    pub max_epochs: usize,
+    /// The trial's folder: `checkpoint/`, `trial.json`, `report.jsonl`, `log.txt`.
+    pub dir: &'a Path,
+}
+
+impl Segment<'_> {
+    /// The configuration's checkpoint folder (`THAW_CHECKPOINT_DIR`).
+    pub fn checkpoint_dir(&self) -> PathBuf {
+        self.dir.join("checkpoint")
+    }
+}
+
+/// What the running program said.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Event {
+    /// The metric of `epoch` (0: before training). Non-finite values end the segment.
+    Report {
+        /// Epoch.
+        epoch: usize,
+        /// The metric as reported.
+        value: f64,
+    },
+    /// About once a second while the program runs: time to renew the lease.
+    Heartbeat,
+}
+
+/// How a segment ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum End {
+    /// Every epoch up to `to_epoch` was reported and the program exited 0.
+    Completed,
+    /// The segment failed; `retry` says whether running it again may help (a crash, a
+    /// timeout) or not (a non-finite value, a broken protocol).
+    Failed {
+        /// What happened, for the record and the user.
+        reason: String,
+        /// Whether a retry may help.
+        retry: bool,
+    },
+    /// Stopped from outside (the study ends or an error elsewhere): not the trial's fault.
+    Stopped,
+}
+
+enum Line {
+    Out(Vec<u8>),
+    Closed,
+}
+
+/// Runs one segment of `objective`'s program. `on_event` sees every report as it
+/// arrives and a heartbeat about once a second; an error from it kills the program
+/// and is returned. `stop` ends the segment early ([`End::Stopped`]).
+pub fn run_segment(
+    objective: &ObjectiveSpec,
+    seg: &Segment<'_>,
+    stop: &AtomicBool,
+    on_event: &mut dyn FnMut(Event) -> Result<()>,
+) -> Result<End> {
+    let ckpt = seg.checkpoint_dir();
+    std::fs::create_dir_all(&ckpt).map_err(|e| StudyError::io("cannot create", &ckpt, e))?;
+    let report_path = seg.dir.join("report.jsonl");
+    File::create(&report_path).map_err(|e| StudyError::io("cannot create", &report_path, e))?;
+    let trial_file = seg.dir.join("trial.json");
+    let info = json!({
+        "study": seg.study,
+        "trial": seg.trial,
+        "attempt": seg.attempt,
+        "from_epoch": seg.from_epoch,
+        "to_epoch": seg.to_epoch,
+        "max_epochs": seg.max_epochs,
+        "checkpoint_dir": ckpt,
+        "params": seg.params,
+        "metric": objective.metric,
+        "report_file": report_path,
+    });
+    let text = serde_json::to_vec_pretty(&info).expect("JSON of plain values");
+    thaw_data::atomic::write_bytes(&trial_file, &text)?;
+    let log_path = seg.dir.join("log.txt");
+    let mut log = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(|e| StudyError::io("cannot open", &log_path, e))?;
+    let _ = writeln!(
+        log,
+        "== thaw: trial {} attempt {} epochs {}..{} ==",
+        seg.trial, seg.attempt, seg.from_epoch, seg.to_epoch
+    );
+    let log = Arc::new(Mutex::new(log));
+
+    let mut cmd = if objective.shell {
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(&objective.command[0]);
+        c
+    } else {
+        let mut c = Command::new(&objective.command[0]);
+        c.args(&objective.command[1..]);
+        c
+    };
+    cmd.current_dir(&objective.workdir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .envs(&objective.env)
+        .env("THAW_STUDY", seg.study)
+        .env("THAW_TRIAL", seg.trial.to_string())
+        .env("THAW_ATTEMPT", seg.attempt.to_string())
+        .env("THAW_FROM_EPOCH", seg.from_epoch.to_string())
+        .env("THAW_TO_EPOCH", seg.to_epoch.to_string())
+        .env("THAW_MAX_EPOCHS", seg.max_epochs.to_string())
+        .env("THAW_CHECKPOINT_DIR", &ckpt)
+        .env("THAW_PARAMS", Value::Object(seg.params.clone()).to_string())
+        .env("THAW_METRIC", &objective.metric)
+        .env("THAW_REPORT_FILE", &report_path)
+        .env("THAW_TRIAL_FILE", &trial_file)
+        .process_group(0);
+    for (k, v) in seg.params {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        cmd.env(format!("THAW_PARAM_{}", k.to_ascii_uppercase()), text);
+    }
+    // SAFETY: prctl is async-signal-safe; it only asks the kernel to kill the child when
+    // the thread that spawned it dies, so that no orphan trains on after a crash of thaw.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            return Ok(End::Failed {
+                reason: format!(
+                    "cannot start {:?} in {}: {e}",
+                    objective.command[0],
+                    objective.workdir.display()
+                ),
+                retry: false,
+            });
+        }
+    };
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().expect("piped stdout");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let out_thread = std::thread::spawn(move || {
+        let mut r = BufReader::new(stdout);
+        loop {
+            let mut buf = Vec::new();
+            match r.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    if tx.send(Line::Out(buf)).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = tx.send(Line::Closed);
+    });
+    let err_log = Arc::clone(&log);
+    let err_thread = std::thread::spawn(move || {
+        let mut r = BufReader::new(stderr);
+        let mut buf = Vec::new();
+        while matches!(r.read_until(b'\n', &mut buf), Ok(n) if n > 0) {
+            if let Ok(mut l) = err_log.lock() {
+                let _ = l.write_all(&buf);
+            }
+            buf.clear();
+        }
+    });
+
+    let mut state = Reader {
+        metric: &objective.metric,
+        next: seg.from_epoch + 1,
+        from: seg.from_epoch,
+        to: seg.to_epoch,
+        report_path: &report_path,
+        report_offset: 0,
+        report_partial: Vec::new(),
+        initial_seen: false,
+    };
+    let started = Instant::now();
+    let timeout = objective.timeout_s.map(Duration::from_secs_f64);
+    let mut last_beat = Instant::now();
+    let mut outcome: Option<End> = None;
+    let mut closed = false;
+    let mut error: Option<StudyError> = None;
+    while outcome.is_none() && error.is_none() {
+        let mut lines = Vec::new();
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(Line::Out(b)) => lines.push(b),
+            Ok(Line::Closed) | Err(RecvTimeoutError::Disconnected) => closed = true,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        let mut reports = Vec::new();
+        for b in &lines {
+            if let Ok(mut l) = log.lock() {
+                let _ = l.write_all(b);
+            }
+            match state.parse_stdout(b) {
+                Ok(Some(r)) => reports.push(r),
+                Ok(None) => {}
+                Err(reason) => {
+                    outcome = Some(End::Failed {
+                        reason,
+                        retry: false,
+                    })
+                }
+            }
+        }
+        match state.poll_file() {
+            Ok(r) => reports.extend(r),
+            Err(reason) => {
+                outcome = outcome.or(Some(End::Failed {
+                    reason,
+                    retry: false,
+                }))
+            }
+        }
+        for (epoch, value) in reports {
+            if outcome.is_some() {
+                break;
+            }
+            if let Err(reason) = state.accept(epoch) {
+                outcome = Some(End::Failed {
+                    reason,
+                    retry: false,
+                });
+                break;
+            }
+            if let Err(e) = on_event(Event::Report { epoch, value }) {
+                error = Some(e);
+                break;
+            }
+            if !value.is_finite() {
+                outcome = Some(End::Failed {
+                    reason: format!("reported {} = {value} at epoch {epoch}", objective.metric),
+                    retry: false,
+                });
+            }
+        }
+        if outcome.is_some() || error.is_some() {
+            break;
+        }
+        let status = if closed {
+            std::thread::sleep(Duration::from_millis(20));
+            child.try_wait().map_err(|e| {
+                StudyError::io("cannot wait for the program in", &objective.workdir, e)
+            })?
+        } else {
+            None
+        };
+        if let Some(status) = status {
+            // The program ended: a last look at the report file.
+            match state.poll_file() {
+                Ok(r) => {
+                    for (epoch, value) in r {
+                        if let Err(reason) = state.accept(epoch) {
+                            outcome = Some(End::Failed {
+                                reason,
+                                retry: false,
+                            });
+                            break;
+                        }
+                        on_event(Event::Report { epoch, value })?;
+                        if !value.is_finite() {
+                            outcome = Some(End::Failed {
+                                reason: format!(
+                                    "reported {} = {value} at epoch {epoch}",
+                                    objective.metric
+                                ),
+                                retry: false,
+                            });
+                            break;
+                        }
+                    }
+                }
+                Err(reason) => {
+                    outcome = Some(End::Failed {
+                        reason,
+                        retry: false,
+                    })
+                }
+            }
+            if outcome.is_none() {
+                outcome = Some(exit_outcome(status, state.next - 1, seg.to_epoch));
+            }
+            break;
+        }
+        if stop.load(Ordering::Relaxed) {
+            outcome = Some(End::Stopped);
+            break;
+        }
+        if let Some(t) = timeout
+            && started.elapsed() > t
+        {
+            outcome = Some(End::Failed {
+                reason: format!(
+                    "timed out after {:.0} s (objective.timeout_s) at epoch {}",
+                    t.as_secs_f64(),
+                    state.next - 1
+                ),
+                retry: true,
+            });
+            break;
+        }
+        if last_beat.elapsed() >= Duration::from_secs(1) {
+            last_beat = Instant::now();
+            if let Err(e) = on_event(Event::Heartbeat) {
+                error = Some(e);
+            }
+        }
+    }
+    kill_group(&mut child);
+    drop(rx);
+    let _ = out_thread.join();
+    let _ = err_thread.join();
+    if let Some(End::Failed { reason, .. }) = &outcome
+        && let Ok(mut l) = log.lock()
+    {
+        let _ = writeln!(l, "== thaw: segment failed: {reason} ==");
+    }
+    match error {
+        Some(e) => Err(e),
+        None => Ok(outcome.unwrap_or(End::Stopped)),
+    }
+}
+
+fn exit_outcome(status: std::process::ExitStatus, last: usize, to: usize) -> End {
+    if let Some(sig) = status.signal() {
+        let name = match sig {
+            libc::SIGSEGV => " (segmentation fault)",
+            libc::SIGKILL => " (SIGKILL: out of memory?)",
+            libc::SIGABRT => " (abort)",
+            _ => "",
+        };
+        return End::Failed {
+            reason: format!("killed by signal {sig}{name} after epoch {last}"),
+            retry: true,
+        };
+    }
+    match status.code() {
+        Some(0) if last == to => End::Completed,
+        Some(0) => End::Failed {
+            reason: format!(
+                "exited with status 0 after epoch {last}, asked to train to epoch {to}"
+            ),
+            retry: true,
+        },
+        Some(c) => End::Failed {
+            reason: format!("exited with status {c} after epoch {last}"),
+            retry: true,
+        },
+        None => End::Failed {
+            reason: "ended without a status".into(),
+            retry: true,
+        },
+    }
+}
+
+/// Kills the program's whole process group (its own children too) and reaps it.
+fn kill_group(child: &mut Child) {
+    if let Ok(None) = child.try_wait() {
+        let pid = child.id() as libc::pid_t;
+        // SAFETY: plain syscall on the group this child leads (process_group(0)).
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+        let _ = child.wait();
+    } else {
+        // The leader exited; children it left in the group still go.
+        let pid = child.id() as libc::pid_t;
+        // SAFETY: as above; ESRCH when the group is empty is fine.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+}
+
+struct Reader<'a> {
+    metric: &'a str,
+    next: usize,
+    from: usize,
+    to: usize,
+    report_path: &'a Path,
+    report_offset: u64,
+    report_partial: Vec<u8>,
+    initial_seen: bool,
+}
+
+impl Reader<'_> {
+    /// A report from a stdout line; None for an untagged line.
+    fn parse_stdout(&self, bytes: &[u8]) -> std::result::Result<Option<(usize, f64)>, String> {
+        let line = String::from_utf8_lossy(bytes);
+        let Some(rest) = line.trim().strip_prefix("thaw:") else {
+            return Ok(None);
+        };
+        let (mut epoch, mut value) = (None, None);
+        for pair in rest.split_whitespace() {
+            let (k, v) = pair.split_once('=').ok_or_else(|| {
+                format!("report line {:?}: `{pair}` is not key=value", line.trim())
+            })?;
+            if k == "epoch" {
+                epoch = Some(v.parse::<usize>().map_err(|_| {
+                    format!(
+                        "report line {:?}: epoch {v:?} is not a whole number",
+                        line.trim()
+                    )
+                })?);
+            } else if k == self.metric {
+                value = Some(v.parse::<f64>().map_err(|_| {
+                    format!("report line {:?}: {k} {v:?} is not a number", line.trim())
+                })?);
+            }
+        }
+        match (epoch, value) {
+            (Some(e), Some(v)) => Ok(Some((e, v))),
+            (None, _) => Err(format!("report line {:?} has no epoch=", line.trim())),
+            (_, None) => Err(format!(
+                "report line {:?} has no {}=",
+                line.trim(),
+                self.metric
+            )),
+        }
+    }
+
+    /// New complete lines of the report file.
+    fn poll_file(&mut self) -> std::result::Result<Vec<(usize, f64)>, String> {
+        let Ok(mut f) = File::open(self.report_path) else {
+            return Ok(Vec::new());
+        };
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        if len <= self.report_offset {
+            return Ok(Vec::new());
+        }
+        let mut buf = Vec::new();
+        if f.seek(SeekFrom::Start(self.report_offset)).is_err() || f.read_to_end(&mut buf).is_err()
+        {
+            return Ok(Vec::new());
+        }
+        self.report_offset += buf.len() as u64;
+        self.report_partial.extend_from_slice(&buf);
+        let mut out = Vec::new();
+        while let Some(pos) = self.report_partial.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.report_partial.drain(..=pos).collect();
+            let text = String::from_utf8_lossy(&line);
+            let text = text.trim();
+            if text.is_empty() {
+                continue;
+            }
+            let v: Value = serde_json::from_str(text)
+                .map_err(|e| format!("report file line {text:?}: {e}"))?;
+            let epoch = v.get("epoch").and_then(Value::as_u64).ok_or_else(|| {
+                format!("report file line {text:?} has no whole-number \"epoch\"")
+            })?;
+            let value = match v.get(self.metric) {
+                Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
+                // JSON has no NaN: null or a string ("nan", "inf") stands for it.
+                Some(Value::Null) => f64::NAN,
+                Some(Value::String(s)) => s.parse::<f64>().unwrap_or(f64::NAN),
+                _ => {
+                    return Err(format!(
+                        "report file line {text:?} has no \"{}\"",
+                        self.metric
+                    ));
+                }
+            };
+            out.push((epoch as usize, value));
+        }
+        Ok(out)
+    }
+
+    /// Checks that `epoch` is the next one (or the initial 0 before any other).
+    fn accept(&mut self, epoch: usize) -> std::result::Result<(), String> {
+        if epoch == 0 && self.from == 0 && self.next == 1 && !self.initial_seen {
+            self.initial_seen = true;
+            return Ok(());
+        }
+        if epoch > self.to {
+            return Err(format!(
+                "reported epoch {epoch}, but was asked to train to epoch {}",
+                self.to
+            ));
+        }
+        if epoch != self.next {
+            return Err(format!(
+                "reported epoch {epoch} where epoch {} was due (epochs must come in order, once each)",
+                self.next
+            ));
+        }
+        self.next += 1;
+        Ok(())
+    }
+}

@@ -1,0 +1,567 @@
+//! What a study store holds, read back: settings, trials, epochs and decisions, and the
+//! optimiser's view of them (a [`History`] at any point of the record).
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use thaw_hpo::{History, Hold, MethodSpec};
+
+use crate::error::{Result, StudyError};
+use crate::normalise::{Normaliser, Scale};
+use crate::pool::PoolSettings;
+use crate::space::SearchSpace;
+use crate::store::Storage;
+use crate::study_file::Direction;
+
+/// Everything that decides a study, stored with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudySettings {
+    /// The search space.
+    pub space: SearchSpace,
+    /// The metric's name.
+    pub metric: String,
+    /// Minimise or maximise it.
+    pub direction: Direction,
+    /// Epochs of a full training.
+    pub max_epochs: usize,
+    /// The metric's range, if given.
+    pub bounds: Option<(f64, f64)>,
+    /// The optimiser.
+    pub method: MethodSpec,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// How the candidate pool grows.
+    pub pool: PoolSettings,
+    /// Epochs the study may spend (may be raised when a study is continued).
+    pub budget: usize,
+    /// Re-runs of a crashed segment (may change when a study is continued).
+    pub retries: u32,
+    /// Seconds a lease lasts without a heartbeat (may change).
+    pub lease_s: f64,
+}
+
+impl StudySettings {
+    /// The normalisation rule.
+    pub fn normaliser(&self) -> Normaliser {
+        Normaliser {
+            direction: self.direction,
+            bounds: self.bounds,
+        }
+    }
+
+    /// The first setting that decides the trajectory and differs (old → new), if any.
+    /// Budget, retries and lease may change between runs of a study.
+    pub fn identity_diff(&self, new: &Self) -> Option<String> {
+        let pairs: [(&str, String, String); 8] = [
+            ("space", show(&self.space), show(&new.space)),
+            ("metric", self.metric.clone(), new.metric.clone()),
+            (
+                "direction",
+                format!("{:?}", self.direction),
+                format!("{:?}", new.direction),
+            ),
+            (
+                "max_epochs",
+                self.max_epochs.to_string(),
+                new.max_epochs.to_string(),
+            ),
+            (
+                "bounds",
+                format!("{:?}", self.bounds),
+                format!("{:?}", new.bounds),
+            ),
+            ("method", self.method.key(), new.method.key()),
+            ("seed", self.seed.to_string(), new.seed.to_string()),
+            ("pool", show(&self.pool), show(&new.pool)),
+        ];
+        pairs
+            .into_iter()
+            .find(|(_, a, b)| a != b)
+            .map(|(name, a, b)| format!("{name} was {a}, now {b}"))
+    }
+}
+
+fn show<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// A trial's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum State {
+    /// In the candidate pool, never chosen.
+    Candidate,
+    /// Chosen (or handed back by a worker whose lease ended), waiting for a worker.
+    Pending,
+    /// A worker trains it.
+    Running,
+    /// Trained for a while and paused: may be thawed later.
+    Frozen,
+    /// Trained to the last epoch.
+    Done,
+    /// Its program failed for good.
+    Failed,
+}
+
+impl State {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Candidate => "candidate",
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::Frozen => "frozen",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Every state, in lifecycle order.
+    pub const ALL: [State; 6] = [
+        Self::Candidate,
+        Self::Pending,
+        Self::Running,
+        Self::Frozen,
+        Self::Done,
+        Self::Failed,
+    ];
+}
+
+impl FromStr for State {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| format!("unknown trial state {s:?}"))
+    }
+}
+
+/// One trial as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrialRow {
+    /// Number (its index in the optimiser's candidates).
+    pub number: u64,
+    /// The configuration.
+    pub params: Map<String, Value>,
+    /// Its encoding in [0, 1].
+    pub encoded: Vec<f32>,
+    /// Where the candidate came from (default, random, local).
+    pub origin: String,
+    /// State.
+    pub state: State,
+    /// Epochs recorded.
+    pub epochs: usize,
+    /// The epoch its current or last assignment trains to.
+    pub target: usize,
+    /// The worker holding it.
+    pub worker: Option<String>,
+    /// When the worker's lease ends (Unix seconds).
+    pub lease_until: Option<f64>,
+    /// Segments started.
+    pub attempts: u32,
+    /// Failed segments since the last one that completed.
+    pub failures: u32,
+    /// Why it failed.
+    pub reason: Option<String>,
+}
+
+/// One recorded epoch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpochRow {
+    /// Order of recording.
+    pub seq: i64,
+    /// Trial number.
+    pub trial: u64,
+    /// Epoch (0: the value before training).
+    pub epoch: usize,
+    /// The metric; None for a failed or non-finite epoch (the worst value).
+    pub value: Option<f64>,
+    /// Why the value is missing, if it is.
+    pub note: Option<String>,
+}
+
+/// One decision of the optimiser with what it saw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionRow {
+    /// 0-based order.
+    pub seq: i64,
+    /// The trial chosen.
+    pub trial: u64,
+    /// Its epochs when chosen.
+    pub from_epoch: usize,
+    /// The epoch the optimiser asked for.
+    pub to_epoch: usize,
+    /// The epoch granted (cut at the budget).
+    pub granted: usize,
+    /// Epoch rows with seq ≤ this were visible.
+    pub seen: i64,
+    /// The first `pool` trials were candidates.
+    pub pool: usize,
+    /// Trials held (running elsewhere or failed).
+    pub held: Vec<(u64, Hold)>,
+    /// Budget left for the optimiser.
+    pub budget_left: usize,
+}
+
+/// A study's whole record.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// Study name.
+    pub name: String,
+    /// Row id.
+    pub id: i64,
+    /// Settings.
+    pub settings: StudySettings,
+    /// Every trial, by number.
+    pub trials: Vec<TrialRow>,
+    /// Every epoch, in recording order.
+    pub epochs: Vec<EpochRow>,
+    /// Every decision, in order.
+    pub decisions: Vec<DecisionRow>,
+}
+
+fn store_err(storage: &Storage) -> impl Fn(rusqlite::Error) -> StudyError + '_ {
+    move |source| StudyError::Store {
+        storage: storage.label(),
+        source,
+    }
+}
+
+fn corrupt(storage: &Storage, detail: String) -> StudyError {
+    StudyError::Corrupt {
+        storage: storage.label(),
+        detail,
+    }
+}
+
+/// The id and settings of study `name`, if it exists.
+pub fn find_study(
+    conn: &Connection,
+    storage: &Storage,
+    name: &str,
+) -> Result<Option<(i64, StudySettings)>> {
+    let row: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT id, settings FROM studies WHERE name = ?1",
+            params![name],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(store_err(storage))?;
+    row.map(|(id, text)| {
+        serde_json::from_str(&text)
+            .map(|s| (id, s))
+            .map_err(|e| corrupt(storage, format!("settings of study `{name}`: {e}")))
+    })
+    .transpose()
+}
+
+/// Names of the studies in a store.
+pub fn study_names(conn: &Connection, storage: &Storage) -> Result<Vec<String>> {
+    let mut st = conn
+        .prepare("SELECT name FROM studies ORDER BY id")
+        .map_err(store_err(storage))?;
+    let names = st
+        .query_map([], |r| r.get(0))
+        .map_err(store_err(storage))?
+        .collect::<std::result::Result<Vec<String>, _>>()
+        .map_err(store_err(storage))?;
+    Ok(names)
+}
+
+/// Reads a study's whole record.
+pub fn load(conn: &Connection, storage: &Storage, name: &str) -> Result<Record> {
+    let (id, settings) = find_study(conn, storage, name)?.ok_or_else(|| {
+        let known = study_names(conn, storage).unwrap_or_default();
+        StudyError::Invalid(format!(
+            "{}: no study `{name}` (studies: {})",
+            storage.label(),
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ))
+    })?;
+    let err = store_err(storage);
+    let mut st = conn
+        .prepare(
+            "SELECT number, params, encoded, origin, state, epochs, target, worker, lease_until, attempts, failures, reason
+             FROM trials WHERE study_id = ?1 ORDER BY number",
+        )
+        .map_err(&err)?;
+    let raw = st
+        .query_map(params![id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, Option<String>>(7)?,
+                r.get::<_, Option<f64>>(8)?,
+                r.get::<_, i64>(9)?,
+                r.get::<_, i64>(10)?,
+                r.get::<_, Option<String>>(11)?,
+            ))
+        })
+        .map_err(&err)?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(&err)?;
+    let mut trials = Vec::with_capacity(raw.len());
+    for (
+        i,
+        (
+            number,
+            p,
+            e,
+            origin,
+            state,
+            epochs,
+            target,
+            worker,
+            lease_until,
+            attempts,
+            failures,
+            reason,
+        ),
+    ) in raw.into_iter().enumerate()
+    {
+        let bad = |what: &str| corrupt(storage, format!("study `{name}`, trial {number}: {what}"));
+        if number != i as i64 {
+            return Err(bad("trial numbers are not 0, 1, 2, …"));
+        }
+        let params: Map<String, Value> =
+            serde_json::from_str(&p).map_err(|_| bad("params are not a JSON object"))?;
+        let encoded: Vec<f32> =
+            serde_json::from_str(&e).map_err(|_| bad("encoding is not a list of numbers"))?;
+        if encoded.len() != settings.space.len() {
+            return Err(bad("encoding does not fit the space"));
+        }
+        trials.push(TrialRow {
+            number: number as u64,
+            params,
+            encoded,
+            origin,
+            state: state.parse().map_err(|e: String| bad(&e))?,
+            epochs: epochs.max(0) as usize,
+            target: target.max(0) as usize,
+            worker,
+            lease_until,
+            attempts: attempts.max(0) as u32,
+            failures: failures.max(0) as u32,
+            reason,
+        });
+    }
+    let mut st = conn
+        .prepare(
+            "SELECT seq, trial, epoch, value, note FROM epochs WHERE study_id = ?1 ORDER BY seq",
+        )
+        .map_err(&err)?;
+    let epochs = st
+        .query_map(params![id], |r| {
+            Ok(EpochRow {
+                seq: r.get(0)?,
+                trial: r.get::<_, i64>(1)?.max(0) as u64,
+                epoch: r.get::<_, i64>(2)?.max(0) as usize,
+                value: r.get(3)?,
+                note: r.get(4)?,
+            })
+        })
+        .map_err(&err)?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(&err)?;
+    if let Some(e) = epochs
+        .iter()
+        .find(|e| e.trial as usize >= trials.len() || e.epoch > settings.max_epochs)
+    {
+        return Err(corrupt(
+            storage,
+            format!(
+                "study `{name}`: epoch row {} names trial {} epoch {}",
+                e.seq, e.trial, e.epoch
+            ),
+        ));
+    }
+    let mut st = conn
+        .prepare(
+            "SELECT seq, trial, from_epoch, to_epoch, granted, seen, pool, held, budget_left
+             FROM decisions WHERE study_id = ?1 ORDER BY seq",
+        )
+        .map_err(&err)?;
+    let raw = st
+        .query_map(params![id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, i64>(8)?,
+            ))
+        })
+        .map_err(&err)?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(&err)?;
+    let mut decisions = Vec::with_capacity(raw.len());
+    for (i, (seq, trial, from, to, granted, seen, pool, held, left)) in raw.into_iter().enumerate()
+    {
+        let bad = |what: &str| corrupt(storage, format!("study `{name}`, decision {seq}: {what}"));
+        if seq != i as i64 || pool < 0 || pool as usize > trials.len() || trial < 0 || trial >= pool
+        {
+            return Err(bad("out of order or naming a trial outside its pool"));
+        }
+        let held: Vec<(u64, String)> =
+            serde_json::from_str(&held).map_err(|_| bad("held trials unreadable"))?;
+        let held = held
+            .into_iter()
+            .map(|(t, h)| match h.as_str() {
+                "running" => Ok((t, Hold::Running)),
+                "failed" => Ok((t, Hold::Failed)),
+                _ => Err(bad("unknown hold")),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        decisions.push(DecisionRow {
+            seq,
+            trial: trial as u64,
+            from_epoch: from.max(0) as usize,
+            to_epoch: to.max(0) as usize,
+            granted: granted.max(0) as usize,
+            seen,
+            pool: pool as usize,
+            held,
+            budget_left: left.max(0) as usize,
+        });
+    }
+    Ok(Record {
+        name: name.to_string(),
+        id,
+        settings,
+        trials,
+        epochs,
+        decisions,
+    })
+}
+
+/// The hold of a trial in a given state, as the optimiser sees it.
+pub fn hold_of(state: State) -> Option<Hold> {
+    match state {
+        State::Pending | State::Running => Some(Hold::Running),
+        State::Failed => Some(Hold::Failed),
+        _ => None,
+    }
+}
+
+/// Hold names as stored.
+pub fn hold_name(h: Hold) -> &'static str {
+    match h {
+        Hold::Running => "running",
+        Hold::Failed => "failed",
+    }
+}
+
+impl Record {
+    /// The normalisation given the epoch rows `rows` (every trial's initial value: its
+    /// epoch 0 where reported, else its epoch 1).
+    pub fn scale<'a>(&self, rows: impl Iterator<Item = &'a EpochRow> + Clone) -> Result<Scale> {
+        let mut initial: BTreeMap<u64, (usize, Option<f64>)> = BTreeMap::new();
+        for r in rows.filter(|r| r.epoch <= 1) {
+            let e = initial.entry(r.trial).or_insert((r.epoch, r.value));
+            if r.epoch < e.0 {
+                *e = (r.epoch, r.value);
+            }
+        }
+        self.settings
+            .normaliser()
+            .scale(initial.values().map(|(_, v)| v.unwrap_or(f64::NAN)))
+    }
+
+    /// The optimiser's history: the first `pool` trials as candidates, the epoch rows
+    /// with seq ≤ `seen` observed (normalised), `held` trials held.
+    pub fn history(&self, pool: usize, seen: i64, held: &[(u64, Hold)]) -> Result<History> {
+        let configs = self.trials[..pool.min(self.trials.len())]
+            .iter()
+            .map(|t| t.encoded.clone())
+            .collect();
+        let mut h = History::new(configs, self.settings.max_epochs)?;
+        let visible = self.epochs.iter().filter(|r| r.seq <= seen);
+        let scale = self.scale(visible.clone())?;
+        let mut rows: Vec<&EpochRow> = visible.filter(|r| r.epoch >= 1).collect();
+        rows.sort_by_key(|r| (r.trial, r.epoch));
+        for r in rows {
+            if (r.trial as usize) < pool {
+                h.observe(r.trial as usize, scale.y(r.value))?;
+            }
+        }
+        for &(t, hold) in held {
+            if (t as usize) < pool {
+                h.hold(t as usize, hold)?;
+            }
+        }
+        Ok(h)
+    }
+
+    /// The last recorded epoch row's seq (0 if none).
+    pub fn last_seq(&self) -> i64 {
+        self.epochs.last().map_or(0, |e| e.seq)
+    }
+
+    /// Epochs spent: every recorded epoch ≥ 1 (failed ones included).
+    pub fn spent(&self) -> usize {
+        self.epochs.iter().filter(|e| e.epoch >= 1).count()
+    }
+
+    /// Epochs reserved by assignments not trained yet (pending and running trials).
+    pub fn in_flight(&self) -> usize {
+        self.trials
+            .iter()
+            .filter(|t| matches!(t.state, State::Pending | State::Running))
+            .map(|t| t.target.saturating_sub(t.epochs))
+            .sum()
+    }
+
+    /// The best recorded value (raw metric) with its trial and epoch.
+    pub fn incumbent(&self) -> Option<(u64, usize, f64)> {
+        let better = |a: f64, b: f64| match self.settings.direction {
+            Direction::Minimize => a < b,
+            Direction::Maximize => a > b,
+        };
+        let mut best: Option<(u64, usize, f64)> = None;
+        for e in self.epochs.iter().filter(|e| e.epoch >= 1) {
+            if let Some(v) = e.value.filter(|v| v.is_finite())
+                && best.is_none_or(|(_, _, b)| better(v, b))
+            {
+                best = Some((e.trial, e.epoch, v));
+            }
+        }
+        best
+    }
+
+    /// Trials per state.
+    pub fn counts(&self) -> BTreeMap<State, usize> {
+        let mut m = BTreeMap::new();
+        for t in &self.trials {
+            *m.entry(t.state).or_insert(0) += 1;
+        }
+        m
+    }
+
+    /// The recorded values of a trial, epoch by epoch (index 0 = epoch 1).
+    pub fn curve(&self, trial: u64) -> Vec<Option<f64>> {
+        let mut rows: Vec<&EpochRow> = self
+            .epochs
+            .iter()
+            .filter(|e| e.trial == trial && e.epoch >= 1)
+            .collect();
+        rows.sort_by_key(|e| e.epoch);
+        rows.iter().map(|e| e.value).collect()
+    }
+}

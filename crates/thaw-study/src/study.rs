@@ -1,0 +1,682 @@
+//! A durable study: ask/tell over the study store, with the optimiser's state rebuilt
+//! from the record.
+//!
+//! - [`Study::ask`] gives a worker its work: the trial it already holds (asking is
+//!   idempotent per worker), else a trial handed back to the queue (a crashed segment to
+//!   retry, a lease that expired), else a new decision of the optimiser. Decisions are
+//!   budget-exact: the epochs recorded plus those reserved by running assignments never
+//!   exceed the budget.
+//! - [`Study::tell`] records one epoch as it is reported; [`Study::finish`] ends a
+//!   segment (completed, failed, stopped); [`Study::heartbeat`] renews a lease.
+//!
+//! Every call is one `BEGIN IMMEDIATE` transaction, and before deciding, a study
+//! replays the decisions it has not seen (made by an earlier run of thaw, or by another
+//! process on the same store): each is asked again of the optimiser with exactly what
+//! it saw then and must come out the same. So a study killed at any moment continues
+//! as if it had never stopped.
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use serde_json::{Map, Value};
+use thaw_hpo::{Hold, HpoError, Optimizer};
+
+use crate::error::{Result, StudyError};
+use crate::pool::{PoolView, top_up};
+use crate::protocol::End;
+use crate::record::{self, Record, State, StudySettings, hold_name, hold_of};
+use crate::store::{Storage, now};
+
+/// Work for a worker: train `number` from `from_epoch` to `to_epoch`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trial {
+    /// The configuration's number in the study.
+    pub number: u64,
+    /// The configuration.
+    pub config: Map<String, Value>,
+    /// Epochs already recorded (and so checkpointed by the program).
+    pub from_epoch: usize,
+    /// The epoch to train to.
+    pub to_epoch: usize,
+    /// Epochs of a full training.
+    pub max_epochs: usize,
+    /// Segments of this trial started before this one.
+    pub attempt: u32,
+    /// The trial's folder (`checkpoint/`, logs, the trial file).
+    pub dir: PathBuf,
+    /// Its stable checkpoint folder.
+    pub checkpoint_dir: PathBuf,
+}
+
+/// The answer to [`Study::ask`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ask {
+    /// Train this.
+    Trial(Trial),
+    /// Nothing to do now: running trials hold the rest of the budget, or the optimiser
+    /// waits for them. Ask again shortly.
+    Wait,
+    /// The budget is spent (or every configuration finished) and nothing runs.
+    Finished,
+}
+
+/// A study opened for work.
+pub struct Study {
+    conn: Connection,
+    storage: Storage,
+    name: String,
+    settings: StudySettings,
+    dir: PathBuf,
+    device: Device,
+    optimizer: Box<dyn Optimizer>,
+    replayed: usize,
+}
+
+fn sql(storage: &Storage) -> impl Fn(rusqlite::Error) -> StudyError + '_ {
+    move |source| StudyError::Store {
+        storage: storage.label(),
+        source,
+    }
+}
+
+impl Study {
+    /// Opens study `name` in `storage`, creating it with `settings` if it does not exist.
+    /// An existing study must have the same trajectory-deciding settings (see
+    /// [`StudySettings::identity_diff`]); its budget, retries and lease are updated.
+    /// Trials keep their files under `dir` (default: `<store folder>/<name>`).
+    pub fn open(
+        storage: &Storage,
+        name: &str,
+        settings: StudySettings,
+        dir: Option<PathBuf>,
+        device: Device,
+    ) -> Result<Self> {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            || name.starts_with('.')
+        {
+            return Err(StudyError::Invalid(format!(
+                "study name {name:?}: use letters, digits, `-`, `_` and `.` (it names a folder)"
+            )));
+        }
+        if settings.budget == 0 {
+            return Err(StudyError::Invalid(
+                "the budget must be at least 1 epoch".into(),
+            ));
+        }
+        if !(settings.lease_s > 0.0 && settings.lease_s.is_finite()) {
+            return Err(StudyError::Invalid(format!(
+                "lease must be positive seconds, got {}",
+                settings.lease_s
+            )));
+        }
+        let mut conn = storage.connect(true)?;
+        let err = sql(storage);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        match record::find_study(&tx, storage, name)? {
+            Some((id, old)) => {
+                if let Some(detail) = old.identity_diff(&settings) {
+                    return Err(StudyError::SettingsMismatch {
+                        study: name.into(),
+                        storage: storage.label(),
+                        detail,
+                    });
+                }
+                let text = serde_json::to_string(&settings).expect("settings serialise");
+                tx.execute(
+                    "UPDATE studies SET settings = ?1 WHERE id = ?2",
+                    params![text, id],
+                )
+                .map_err(&err)?;
+            }
+            None => {
+                let text = serde_json::to_string(&settings).expect("settings serialise");
+                tx.execute(
+                    "INSERT INTO studies (name, settings, created_at) VALUES (?1, ?2, ?3)",
+                    params![name, text, now()],
+                )
+                .map_err(&err)?;
+            }
+        }
+        tx.commit().map_err(&err)?;
+        let optimizer = settings.method.build(settings.seed, &device)?;
+        let dir = dir.unwrap_or_else(|| storage.folder().join(name));
+        let mut study = Self {
+            conn,
+            storage: storage.clone(),
+            name: name.to_string(),
+            settings,
+            dir,
+            device,
+            optimizer,
+            replayed: 0,
+        };
+        let rec = study.record()?;
+        replay(
+            study.optimizer.as_mut(),
+            &mut study.replayed,
+            &study.name,
+            &rec,
+        )?;
+        Ok(study)
+    }
+
+    /// The study's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its settings.
+    pub fn settings(&self) -> &StudySettings {
+        &self.settings
+    }
+
+    /// The folder of trial `number`.
+    pub fn trial_dir(&self, number: u64) -> PathBuf {
+        trial_dir(&self.dir, number)
+    }
+
+    /// The study's record as stored now.
+    pub fn record(&self) -> Result<Record> {
+        record::load(&self.conn, &self.storage, &self.name)
+    }
+
+    /// Rebuilds the optimiser from scratch (after a failed commit left it ahead of the
+    /// record).
+    fn rebuild(&mut self) -> Result<()> {
+        self.optimizer = self
+            .settings
+            .method
+            .build(self.settings.seed, &self.device)?;
+        self.replayed = 0;
+        let rec = self.record()?;
+        replay(
+            self.optimizer.as_mut(),
+            &mut self.replayed,
+            &self.name,
+            &rec,
+        )
+    }
+
+    /// Work for `worker`; see the module docs.
+    pub fn ask(&mut self, worker: &str) -> Result<Ask> {
+        let storage = self.storage.clone();
+        let err = sql(&storage);
+        let lease = self.settings.lease_s;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        let rec = record::load(&tx, &storage, &self.name)?;
+        let id = rec.id;
+        let t = now();
+        // 1. The trial this worker already holds (asking again is idempotent).
+        if let Some(tr) = rec
+            .trials
+            .iter()
+            .find(|x| x.state == State::Running && x.worker.as_deref() == Some(worker))
+        {
+            tx.execute(
+                "UPDATE trials SET lease_until = ?1 WHERE study_id = ?2 AND number = ?3",
+                params![t + lease, id, tr.number as i64],
+            )
+            .map_err(&err)?;
+            let trial = trial_of(
+                &self.dir,
+                self.settings.max_epochs,
+                tr.number,
+                &tr.params,
+                tr.epochs,
+                tr.target,
+                tr.attempts.saturating_sub(1),
+            );
+            tx.commit().map_err(&err)?;
+            return Ok(Ask::Trial(trial));
+        }
+        // 2. Leases that ended go back to the queue.
+        tx.execute(
+            "UPDATE trials SET state = 'pending', worker = NULL, lease_until = NULL
+             WHERE study_id = ?1 AND state = 'running' AND lease_until < ?2",
+            params![id, t],
+        )
+        .map_err(&err)?;
+        // 3. The queue: handed-back trials, oldest number first.
+        let queued: Option<(i64, String, i64, i64, i64)> = tx
+            .query_row(
+                "SELECT number, params, epochs, target, attempts FROM trials
+                 WHERE study_id = ?1 AND state = 'pending' ORDER BY number LIMIT 1",
+                params![id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .map_or_else(
+                |e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    e => Err(e),
+                },
+                |v| Ok(Some(v)),
+            )
+            .map_err(&err)?;
+        if let Some((number, p, epochs, target, attempts)) = queued {
+            let params_map: Map<String, Value> = serde_json::from_str(&p).unwrap_or_default();
+            lease_to(&tx, id, number, worker, t + lease).map_err(&err)?;
+            let trial = trial_of(
+                &self.dir,
+                self.settings.max_epochs,
+                number as u64,
+                &params_map,
+                epochs as usize,
+                target as usize,
+                attempts as u32,
+            );
+            tx.commit().map_err(&err)?;
+            return Ok(Ask::Trial(trial));
+        }
+        // 4. A new decision, after catching up with the record.
+        replay(
+            self.optimizer.as_mut(),
+            &mut self.replayed,
+            &self.name,
+            &rec,
+        )?;
+        let in_flight = rec.in_flight();
+        let spent = rec.spent();
+        let left = self.settings.budget.saturating_sub(spent + in_flight);
+        let idle = if in_flight > 0 {
+            Ask::Wait
+        } else {
+            Ask::Finished
+        };
+        if left == 0 {
+            return Ok(idle);
+        }
+        let seq = rec.decisions.len() as i64;
+        let seen = rec.last_seq();
+        let held: Vec<(u64, Hold)> = rec
+            .trials
+            .iter()
+            .filter_map(|tr| hold_of(tr.state).map(|h| (tr.number, h)))
+            .collect();
+        let before = rec.history(rec.trials.len(), seen, &held)?;
+        let encoded: Vec<Vec<f32>> = rec.trials.iter().map(|tr| tr.encoded.clone()).collect();
+        let incumbent = (0..before.n_configs())
+            .filter(|&c| !before.curve(c).is_empty())
+            .max_by(|&a, &b| {
+                let best = |c: usize| before.curve(c).iter().copied().fold(f32::MIN, f32::max);
+                best(a).total_cmp(&best(b)).then(b.cmp(&a))
+            });
+        let fresh_open = (0..before.n_configs())
+            .filter(|&c| before.curve(c).is_empty() && before.is_open(c))
+            .count();
+        let view = PoolView {
+            encoded: &encoded,
+            fresh_open,
+            incumbent: incumbent.map(|c| encoded[c].as_slice()),
+        };
+        let model_based = self.settings.method.is_model_based();
+        let new = top_up(
+            &self.settings.space,
+            &self.settings.pool,
+            model_based,
+            self.settings.seed,
+            seq as u64,
+            &view,
+        );
+        for (number, (u, origin)) in (rec.trials.len() as i64..).zip(&new) {
+            let p = Value::Object(self.settings.space.decode(u)).to_string();
+            tx.execute(
+                "INSERT INTO trials (study_id, number, params, encoded, origin, state) VALUES (?1, ?2, ?3, ?4, ?5, 'candidate')",
+                params![id, number, p, serde_json::to_string(u).expect("numbers"), origin.as_str()],
+            )
+            .map_err(&err)?;
+        }
+        let rec = record::load(&tx, &storage, &self.name)?;
+        let pool = rec.trials.len();
+        let history = rec.history(pool, seen, &held)?;
+        let action = match self.optimizer.next(&history, left) {
+            Ok(a) => a,
+            // Neither changed the optimiser: roll back the new candidates too.
+            Err(HpoError::Busy) => return Ok(Ask::Wait),
+            Err(HpoError::Exhausted) => return Ok(idle),
+            Err(e) => return Err(e.into()),
+        };
+        let tr = rec.trials.get(action.config).ok_or_else(|| {
+            StudyError::Invalid(format!(
+                "{} chose configuration {} outside the pool",
+                self.optimizer.name(),
+                action.config
+            ))
+        })?;
+        let from = tr.epochs;
+        let granted = action.to_epoch.min(from + left);
+        let held_text = serde_json::to_string(
+            &held
+                .iter()
+                .map(|&(n, h)| (n, hold_name(h)))
+                .collect::<Vec<_>>(),
+        )
+        .expect("plain values");
+        let written = (|| -> rusqlite::Result<()> {
+            tx.execute(
+                "INSERT INTO decisions (study_id, seq, trial, from_epoch, to_epoch, granted, seen, pool, held, budget_left, worker, decided_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    id,
+                    seq,
+                    action.config as i64,
+                    from as i64,
+                    action.to_epoch as i64,
+                    granted as i64,
+                    seen,
+                    pool as i64,
+                    held_text,
+                    left as i64,
+                    worker,
+                    t
+                ],
+            )?;
+            tx.execute(
+                "UPDATE trials SET target = ?1 WHERE study_id = ?2 AND number = ?3",
+                params![granted as i64, id, action.config as i64],
+            )?;
+            lease_to(&tx, id, action.config as i64, worker, t + lease)?;
+            tx.commit()
+        })();
+        if let Err(e) = written {
+            // The optimiser moved on but the record did not: start it over from the record.
+            let _ = self.rebuild();
+            return Err(err(e));
+        }
+        self.replayed += 1;
+        let params_map = tr.params.clone();
+        let attempts = tr.attempts;
+        Ok(Ask::Trial(trial_of(
+            &self.dir,
+            self.settings.max_epochs,
+            action.config as u64,
+            &params_map,
+            from,
+            granted,
+            attempts,
+        )))
+    }
+
+    /// A transaction on a trial `worker` must hold; returns its (epochs, target).
+    fn held_by<'c>(
+        conn: &'c mut Connection,
+        storage: &Storage,
+        study: &str,
+        number: u64,
+        worker: &str,
+    ) -> Result<(Transaction<'c>, i64, usize, usize)> {
+        let err = sql(storage);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        let (id, _) = record::find_study(&tx, storage, study)?
+            .ok_or_else(|| StudyError::Invalid(format!("no study `{study}`")))?;
+        let row: (String, Option<String>, i64, i64) = tx
+            .query_row(
+                "SELECT state, worker, epochs, target FROM trials WHERE study_id = ?1 AND number = ?2",
+                params![id, number as i64],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .map_err(|_| StudyError::Invalid(format!("study `{study}` has no trial {number}")))?;
+        if row.0 != "running" || row.1.as_deref() != Some(worker) {
+            return Err(StudyError::Invalid(format!(
+                "trial {number} is not held by worker {worker} (state {}, worker {}): its lease ended and it went back to the queue",
+                row.0,
+                row.1.as_deref().unwrap_or("none")
+            )));
+        }
+        Ok((tx, id, row.2.max(0) as usize, row.3.max(0) as usize))
+    }
+
+    /// Records `value` of `epoch` of trial `number`, which `worker` trains. Epochs come in
+    /// order (epoch 0, the value before training, only first); a non-finite value is
+    /// recorded as the worst value.
+    pub fn tell(&mut self, number: u64, worker: &str, epoch: usize, value: f64) -> Result<()> {
+        let note = (!value.is_finite()).then(|| format!("reported {value}"));
+        self.record_epoch(
+            number,
+            worker,
+            epoch,
+            value.is_finite().then_some(value),
+            note,
+        )
+    }
+
+    fn record_epoch(
+        &mut self,
+        number: u64,
+        worker: &str,
+        epoch: usize,
+        value: Option<f64>,
+        note: Option<String>,
+    ) -> Result<()> {
+        let storage = self.storage.clone();
+        let err = sql(&storage);
+        let lease = self.settings.lease_s;
+        let (tx, id, epochs, target) =
+            Self::held_by(&mut self.conn, &storage, &self.name, number, worker)?;
+        if epoch == 0 {
+            let any: i64 = tx
+                .query_row(
+                    "SELECT count(*) FROM epochs WHERE study_id = ?1 AND trial = ?2",
+                    params![id, number as i64],
+                    |r| r.get(0),
+                )
+                .map_err(&err)?;
+            if any > 0 {
+                return Err(StudyError::Invalid(format!(
+                    "trial {number}: epoch 0 must be reported first, once"
+                )));
+            }
+        } else if epoch != epochs + 1 || epoch > target {
+            return Err(StudyError::Invalid(format!(
+                "trial {number}: reported epoch {epoch}, but epoch {} of {target} was due",
+                epochs + 1
+            )));
+        }
+        let t = now();
+        tx.execute(
+            "INSERT INTO epochs (study_id, trial, epoch, value, note, worker, reported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![id, number as i64, epoch as i64, value, note, worker, t],
+        )
+        .map_err(&err)?;
+        tx.execute(
+            "UPDATE trials SET epochs = epochs + ?1, lease_until = ?2 WHERE study_id = ?3 AND number = ?4",
+            params![i64::from(epoch > 0), t + lease, id, number as i64],
+        )
+        .map_err(&err)?;
+        tx.commit().map_err(&err)
+    }
+
+    /// Renews `worker`'s lease on trial `number`; an error if the lease was lost.
+    pub fn heartbeat(&mut self, number: u64, worker: &str) -> Result<()> {
+        let storage = self.storage.clone();
+        let err = sql(&storage);
+        let lease = self.settings.lease_s;
+        let (tx, id, _, _) = Self::held_by(&mut self.conn, &storage, &self.name, number, worker)?;
+        tx.execute(
+            "UPDATE trials SET lease_until = ?1 WHERE study_id = ?2 AND number = ?3",
+            params![now() + lease, id, number as i64],
+        )
+        .map_err(&err)?;
+        tx.commit().map_err(&err)
+    }
+
+    /// Ends `worker`'s segment of trial `number`:
+    /// - completed: the trial is frozen, or done at the last epoch;
+    /// - failed: back to the queue while retries last (when a retry may help), else the
+    ///   trial fails, and the epoch it failed at, if it was not recorded, is recorded as
+    ///   the worst value;
+    /// - stopped: back to the queue at once, its recorded epochs kept.
+    pub fn finish(&mut self, number: u64, worker: &str, end: &End) -> Result<()> {
+        let storage = self.storage.clone();
+        let err = sql(&storage);
+        let retries = self.settings.retries;
+        let max = self.settings.max_epochs;
+        let (tx, id, epochs, target) =
+            Self::held_by(&mut self.conn, &storage, &self.name, number, worker)?;
+        let n = number as i64;
+        match end {
+            End::Completed => {
+                if epochs < target {
+                    return Err(StudyError::Invalid(format!(
+                        "trial {number}: segment ends at epoch {epochs}, its target is {target}"
+                    )));
+                }
+                let state = if epochs >= max { "done" } else { "frozen" };
+                tx.execute(
+                    "UPDATE trials SET state = ?1, worker = NULL, lease_until = NULL, failures = 0 WHERE study_id = ?2 AND number = ?3",
+                    params![state, id, n],
+                )
+                .map_err(&err)?;
+            }
+            End::Stopped => {
+                tx.execute(
+                    "UPDATE trials SET state = 'pending', worker = NULL, lease_until = NULL WHERE study_id = ?1 AND number = ?2",
+                    params![id, n],
+                )
+                .map_err(&err)?;
+            }
+            End::Failed { reason, retry } => {
+                let failures: i64 = tx
+                    .query_row(
+                        "SELECT failures FROM trials WHERE study_id = ?1 AND number = ?2",
+                        params![id, n],
+                        |r| r.get(0),
+                    )
+                    .map_err(&err)?;
+                if *retry && (failures as u64) < u64::from(retries) {
+                    tx.execute(
+                        "UPDATE trials SET state = 'pending', worker = NULL, lease_until = NULL, failures = failures + 1, reason = ?1
+                         WHERE study_id = ?2 AND number = ?3",
+                        params![reason, id, n],
+                    )
+                    .map_err(&err)?;
+                } else {
+                    let last_failed: Option<Option<f64>> = tx
+                        .query_row(
+                            "SELECT value FROM epochs WHERE study_id = ?1 AND trial = ?2 AND epoch = ?3",
+                            params![id, n, epochs as i64],
+                            |r| r.get(0),
+                        )
+                        .ok();
+                    // A non-finite report already recorded the worst value at `epochs`.
+                    let recorded_worst = epochs > 0 && matches!(last_failed, Some(None));
+                    if !recorded_worst && epochs < target && epochs < max {
+                        tx.execute(
+                            "INSERT INTO epochs (study_id, trial, epoch, value, note, worker, reported_at) VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6)",
+                            params![id, n, epochs as i64 + 1, format!("failed: {reason}"), worker, now()],
+                        )
+                        .map_err(&err)?;
+                        tx.execute("UPDATE trials SET epochs = epochs + 1 WHERE study_id = ?1 AND number = ?2", params![id, n])
+                            .map_err(&err)?;
+                    }
+                    tx.execute(
+                        "UPDATE trials SET state = 'failed', worker = NULL, lease_until = NULL, failures = failures + 1, reason = ?1
+                         WHERE study_id = ?2 AND number = ?3",
+                        params![reason, id, n],
+                    )
+                    .map_err(&err)?;
+                }
+            }
+        }
+        tx.commit().map_err(&err)
+    }
+
+    /// Library shorthand: trial `number` failed for good (no retry).
+    pub fn fail(&mut self, number: u64, worker: &str, reason: &str) -> Result<()> {
+        self.finish(
+            number,
+            worker,
+            &End::Failed {
+                reason: reason.into(),
+                retry: false,
+            },
+        )
+    }
+}
+
+fn lease_to(
+    tx: &Transaction<'_>,
+    id: i64,
+    number: i64,
+    worker: &str,
+    until: f64,
+) -> rusqlite::Result<usize> {
+    tx.execute(
+        "UPDATE trials SET state = 'running', worker = ?1, lease_until = ?2, attempts = attempts + 1
+         WHERE study_id = ?3 AND number = ?4",
+        params![worker, until, id, number],
+    )
+}
+
+/// The folder of trial `number` of a study whose trials live in `dir`.
+pub fn trial_dir(dir: &Path, number: u64) -> PathBuf {
+    dir.join("trials").join(format!("{number:05}"))
+}
+
+fn trial_of(
+    dir: &Path,
+    max_epochs: usize,
+    number: u64,
+    config: &Map<String, Value>,
+    from: usize,
+    to: usize,
+    attempt: u32,
+) -> Trial {
+    let dir = trial_dir(dir, number);
+    Trial {
+        number,
+        config: config.clone(),
+        from_epoch: from,
+        to_epoch: to,
+        max_epochs,
+        attempt,
+        checkpoint_dir: dir.join("checkpoint"),
+        dir,
+    }
+}
+
+/// Replays the decisions of `rec` after the first `replayed` on `optimizer`: each must
+/// come out as recorded.
+fn replay(
+    optimizer: &mut dyn Optimizer,
+    replayed: &mut usize,
+    study: &str,
+    rec: &Record,
+) -> Result<()> {
+    for d in &rec.decisions[(*replayed).min(rec.decisions.len())..] {
+        let h = rec.history(d.pool, d.seen, &d.held)?;
+        let replay_err = |detail: String| StudyError::Replay {
+            study: study.to_string(),
+            detail,
+        };
+        let action = optimizer.next(&h, d.budget_left).map_err(|e| {
+            replay_err(format!(
+                "replaying decision {}: the optimiser failed: {e}",
+                d.seq
+            ))
+        })?;
+        if action.config as u64 != d.trial || action.to_epoch != d.to_epoch {
+            return Err(replay_err(format!(
+                "replaying decision {}: {} now trains trial {} to epoch {}, the record says trial {} to epoch {} (another build, or a device that is not deterministic?)",
+                d.seq,
+                optimizer.name(),
+                action.config,
+                action.to_epoch,
+                d.trial,
+                d.to_epoch
+            )));
+        }
+        *replayed += 1;
+    }
+    Ok(())
+}

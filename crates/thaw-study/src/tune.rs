@@ -1,0 +1,174 @@
+//! Running a study on the user's program: N workers on this machine, each asking the
+//! study for work, running the program's segment ([`crate::protocol`]) and recording
+//! every epoch the moment it is reported.
+//!
+//! Workers are named `<host>/w<i>`: a tuner that restarts on the same machine gets back
+//! the trials its workers held (asking is idempotent per worker) and resumes them from
+//! their checkpoints at once; trials of workers that do not come back return to the queue
+//! when their lease ends.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use crate::error::{Result, StudyError};
+use crate::protocol::{End, Event, Segment, run_segment};
+use crate::study::{Ask, Study};
+use crate::study_file::ObjectiveSpec;
+
+/// What the workers are doing, for a progress display.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// A worker starts a segment.
+    Started {
+        /// Worker name.
+        worker: String,
+        /// Trial number.
+        trial: u64,
+        /// From epoch.
+        from: usize,
+        /// To epoch.
+        to: usize,
+    },
+    /// An epoch was recorded.
+    Epoch {
+        /// Trial number.
+        trial: u64,
+        /// Epoch.
+        epoch: usize,
+        /// Value reported.
+        value: f64,
+    },
+    /// A segment ended.
+    Ended {
+        /// Trial number.
+        trial: u64,
+        /// How.
+        end: End,
+    },
+}
+
+/// How to run the workers.
+#[derive(Debug, Clone)]
+pub struct TuneOptions {
+    /// Workers (trials in parallel).
+    pub workers: usize,
+    /// Prefix of the worker names (`<host>/` by default).
+    pub worker_prefix: String,
+    /// Pause between asks while there is nothing to do.
+    pub poll: Duration,
+}
+
+impl Default for TuneOptions {
+    fn default() -> Self {
+        Self {
+            workers: 1,
+            worker_prefix: format!("{}/", host_name()),
+            poll: Duration::from_millis(200),
+        }
+    }
+}
+
+/// This machine's name (for worker names), `localhost` if unknown.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Runs `study` on `objective` until its budget is spent; `on_progress` sees every event.
+/// The first error stops every worker (their programs are killed and their trials go
+/// back to the queue) and is returned.
+pub fn tune(
+    study: Study,
+    objective: &ObjectiveSpec,
+    options: &TuneOptions,
+    on_progress: &(dyn Fn(&Progress) + Sync),
+) -> Result<()> {
+    if options.workers == 0 {
+        return Err(StudyError::Invalid("at least one worker is needed".into()));
+    }
+    let study = Arc::new(Mutex::new(study));
+    let stop = AtomicBool::new(false);
+    let first_error: Mutex<Option<StudyError>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for i in 1..=options.workers {
+            let worker = format!("{}w{i}", options.worker_prefix);
+            let study = Arc::clone(&study);
+            let (stop, first_error) = (&stop, &first_error);
+            scope.spawn(move || {
+                if let Err(e) = work(&study, objective, &worker, options.poll, stop, on_progress) {
+                    stop.store(true, Ordering::Relaxed);
+                    let mut slot = first_error.lock().unwrap_or_else(PoisonError::into_inner);
+                    slot.get_or_insert(e);
+                }
+            });
+        }
+    });
+    match first_error
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+fn work(
+    study: &Mutex<Study>,
+    objective: &ObjectiveSpec,
+    worker: &str,
+    poll: Duration,
+    stop: &AtomicBool,
+    on_progress: &(dyn Fn(&Progress) + Sync),
+) -> Result<()> {
+    let lock = || study.lock().unwrap_or_else(PoisonError::into_inner);
+    while !stop.load(Ordering::Relaxed) {
+        let ask = lock().ask(worker)?;
+        let trial = match ask {
+            Ask::Trial(t) => t,
+            Ask::Wait => {
+                std::thread::sleep(poll);
+                continue;
+            }
+            Ask::Finished => return Ok(()),
+        };
+        let name = lock().name().to_string();
+        on_progress(&Progress::Started {
+            worker: worker.into(),
+            trial: trial.number,
+            from: trial.from_epoch,
+            to: trial.to_epoch,
+        });
+        let seg = Segment {
+            study: &name,
+            trial: trial.number,
+            attempt: trial.attempt,
+            params: &trial.config,
+            from_epoch: trial.from_epoch,
+            to_epoch: trial.to_epoch,
+            max_epochs: trial.max_epochs,
+            dir: &trial.dir,
+        };
+        let end = run_segment(objective, &seg, stop, &mut |event| match event {
+            Event::Report { epoch, value } => {
+                lock().tell(trial.number, worker, epoch, value)?;
+                on_progress(&Progress::Epoch {
+                    trial: trial.number,
+                    epoch,
+                    value,
+                });
+                Ok(())
+            }
+            Event::Heartbeat => lock().heartbeat(trial.number, worker),
+        })?;
+        lock().finish(trial.number, worker, &end)?;
+        on_progress(&Progress::Ended {
+            trial: trial.number,
+            end,
+        });
+    }
+    Ok(())
+}
