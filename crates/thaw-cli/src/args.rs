@@ -91,6 +91,28 @@ pub enum OptimizerName {
     Random,
 }
 
+impl OptimizerName {
+    /// The method this `--method` and `--surrogate` name (`--surrogate` only with
+    /// `ifbo`, default adam-pfn), with the baselines' refit schedule.
+    pub fn spec(
+        self,
+        surrogate: Option<&str>,
+        refit: &RefitArg,
+        checkpoints: &CheckpointsArg,
+    ) -> anyhow::Result<thaw_hpo::MethodSpec> {
+        let growth = refit.growth()?;
+        let name = match (self, surrogate) {
+            (Self::Ifbo, s) => s.unwrap_or("adam-pfn"),
+            (_, Some(s)) => crate::usage!("--surrogate {s} applies only to --method ifbo"),
+            (Self::Hyperband, None) => "hyperband",
+            (Self::Asha, None) => "asha",
+            (Self::Sha, None) => "sha",
+            (Self::Random, None) => "random",
+        };
+        Ok(thaw_hpo::MethodSpec::named(name, &checkpoints.checkpoints)?.with_refit_growth(growth))
+    }
+}
+
 /// `--model` / `--cv-model`: an architecture preset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ModelPreset {

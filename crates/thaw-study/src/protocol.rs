@@ -272,26 +272,10 @@ pub fn run_segment(
                 }))
             }
         }
-        for (epoch, value) in reports {
-            if outcome.is_some() {
-                break;
-            }
-            if let Err(reason) = state.accept(epoch) {
-                outcome = Some(End::Failed {
-                    reason,
-                    retry: false,
-                });
-                break;
-            }
-            if let Err(e) = on_event(Event::Report { epoch, value }) {
-                error = Some(e);
-                break;
-            }
-            if !value.is_finite() {
-                outcome = Some(End::Failed {
-                    reason: format!("reported {} = {value} at epoch {epoch}", objective.metric),
-                    retry: false,
-                });
+        if outcome.is_none() {
+            match deliver(&mut state, reports, &objective.metric, on_event) {
+                Ok(end) => outcome = end,
+                Err(e) => error = Some(e),
             }
         }
         if outcome.is_some() || error.is_some() {
@@ -308,28 +292,10 @@ pub fn run_segment(
         if let Some(status) = status {
             // The program ended: a last look at the report file.
             match state.poll_file() {
-                Ok(r) => {
-                    for (epoch, value) in r {
-                        if let Err(reason) = state.accept(epoch) {
-                            outcome = Some(End::Failed {
-                                reason,
-                                retry: false,
-                            });
-                            break;
-                        }
-                        on_event(Event::Report { epoch, value })?;
-                        if !value.is_finite() {
-                            outcome = Some(End::Failed {
-                                reason: format!(
-                                    "reported {} = {value} at epoch {epoch}",
-                                    objective.metric
-                                ),
-                                retry: false,
-                            });
-                            break;
-                        }
-                    }
-                }
+                Ok(r) => match deliver(&mut state, r, &objective.metric, on_event) {
+                    Ok(end) => outcome = end,
+                    Err(e) => error = Some(e),
+                },
                 Err(reason) => {
                     outcome = Some(End::Failed {
                         reason,
@@ -337,7 +303,7 @@ pub fn run_segment(
                     })
                 }
             }
-            if outcome.is_none() {
+            if error.is_none() && outcome.is_none() {
                 outcome = Some(exit_outcome(status, state.next - 1, seg.to_epoch));
             }
             break;
@@ -379,6 +345,33 @@ pub fn run_segment(
         Some(e) => Err(e),
         None => Ok(outcome.unwrap_or(End::Stopped)),
     }
+}
+
+/// Checks and hands on `reports` in order. A report out of order or a non-finite value
+/// ends the segment (its `End` is returned; later reports are dropped); an error from
+/// `on_event` is returned as it is.
+fn deliver(
+    state: &mut Reader<'_>,
+    reports: Vec<(usize, f64)>,
+    metric: &str,
+    on_event: &mut dyn FnMut(Event) -> Result<()>,
+) -> Result<Option<End>> {
+    for (epoch, value) in reports {
+        if let Err(reason) = state.accept(epoch) {
+            return Ok(Some(End::Failed {
+                reason,
+                retry: false,
+            }));
+        }
+        on_event(Event::Report { epoch, value })?;
+        if !value.is_finite() {
+            return Ok(Some(End::Failed {
+                reason: format!("reported {metric} = {value} at epoch {epoch}"),
+                retry: false,
+            }));
+        }
+    }
+    Ok(None)
 }
 
 fn exit_outcome(status: std::process::ExitStatus, last: usize, to: usize) -> End {

@@ -25,7 +25,7 @@ use thaw_hpo::{Hold, HpoError, Optimizer};
 use crate::error::{Result, StudyError};
 use crate::pool::{PoolView, top_up};
 use crate::protocol::End;
-use crate::record::{self, Record, State, StudySettings, hold_name, hold_of};
+use crate::record::{self, Record, State, StudySettings, TrialRow, hold_name, hold_of};
 use crate::store::{Storage, now};
 
 /// Work for a worker: train `number` from `from_epoch` to `to_epoch`.
@@ -212,7 +212,7 @@ impl Study {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&err)?;
-        let rec = record::load(&tx, &storage, &self.name)?;
+        let mut rec = record::load(&tx, &storage, &self.name)?;
         let id = rec.id;
         let t = now();
         // 1. The trial this worker already holds (asking again is idempotent).
@@ -326,15 +326,36 @@ impl Study {
             seq as u64,
             &view,
         );
-        for (number, (u, origin)) in (rec.trials.len() as i64..).zip(&new) {
-            let p = Value::Object(self.settings.space.decode(u)).to_string();
+        for (u, origin) in new {
+            let number = rec.trials.len() as u64;
+            let config = self.settings.space.decode(&u);
             tx.execute(
                 "INSERT INTO trials (study_id, number, params, encoded, origin, state) VALUES (?1, ?2, ?3, ?4, ?5, 'candidate')",
-                params![id, number, p, serde_json::to_string(u).expect("numbers"), origin.as_str()],
+                params![
+                    id,
+                    number as i64,
+                    Value::Object(config.clone()).to_string(),
+                    serde_json::to_string(&u).expect("numbers"),
+                    origin.as_str()
+                ],
             )
             .map_err(&err)?;
+            // The record in hand gains the candidate as the store now holds it.
+            rec.trials.push(TrialRow {
+                number,
+                params: config,
+                encoded: u,
+                origin: origin.as_str().into(),
+                state: State::Candidate,
+                epochs: 0,
+                target: 0,
+                worker: None,
+                lease_until: None,
+                attempts: 0,
+                failures: 0,
+                reason: None,
+            });
         }
-        let rec = record::load(&tx, &storage, &self.name)?;
         let pool = rec.trials.len();
         let history = rec.history(pool, seen, &held)?;
         let action = match self.optimizer.next(&history, left) {

@@ -107,7 +107,9 @@ struct Chosen {
 /// Runs `ifbo`.
 pub fn run(a: IfboArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let device = a.device.select()?;
-    let spec = method_spec(&a)?;
+    let spec = a
+        .method
+        .spec(a.surrogate.as_deref(), &a.refit, &a.checkpoints)?;
     let chosen = choose_task(&a, &spec)?;
     check_budget(a.budget, &chosen.task)?;
     let mut optimizer = spec
@@ -168,20 +170,6 @@ pub fn run(a: IfboArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         serde_json::to_string_pretty(&summary)?.as_bytes(),
     )?;
     report(out, &a.out, &chosen.task, &outcome, best_in_table)
-}
-
-/// The method that `--method` and `--surrogate` name.
-fn method_spec(a: &IfboArgs) -> anyhow::Result<MethodSpec> {
-    let growth = a.refit.growth()?;
-    let name = match (a.method, &a.surrogate) {
-        (OptimizerName::Ifbo, s) => s.as_deref().unwrap_or("adam-pfn"),
-        (_, Some(s)) => crate::usage!("--surrogate {s} applies only to --method ifbo"),
-        (OptimizerName::Hyperband, None) => "hyperband",
-        (OptimizerName::Asha, None) => "asha",
-        (OptimizerName::Sha, None) => "sha",
-        (OptimizerName::Random, None) => "random",
-    };
-    Ok(MethodSpec::named(name, &a.checkpoints.checkpoints)?.with_refit_growth(growth))
 }
 
 /// The task of `--benchmark`, checked against the surrogate's training tasks.

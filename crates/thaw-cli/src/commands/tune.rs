@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use thaw_hpo::MethodSpec;
 use thaw_study::protocol::End;
 use thaw_study::{PoolSettings, Progress, Storage, Study, StudyFile, StudySettings, TuneOptions};
 
@@ -92,20 +91,6 @@ pub struct TuneArgs {
     quiet: QuietArg,
 }
 
-/// The method that `--method` and `--surrogate` name.
-fn method_spec(a: &TuneArgs) -> anyhow::Result<MethodSpec> {
-    let growth = a.refit.growth()?;
-    let name = match (a.method, &a.surrogate) {
-        (OptimizerName::Ifbo, s) => s.as_deref().unwrap_or("adam-pfn"),
-        (_, Some(s)) => crate::usage!("--surrogate {s} applies only to --method ifbo"),
-        (OptimizerName::Hyperband, None) => "hyperband",
-        (OptimizerName::Asha, None) => "asha",
-        (OptimizerName::Sha, None) => "sha",
-        (OptimizerName::Random, None) => "random",
-    };
-    Ok(MethodSpec::named(name, &a.checkpoints.checkpoints)?.with_refit_growth(growth))
-}
-
 /// Runs `thaw tune`.
 pub fn run(a: TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let file = StudyFile::read(&a.space)?;
@@ -120,7 +105,9 @@ pub fn run(a: TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if !(a.lease_s >= 2.0 && a.lease_s.is_finite()) {
         crate::usage!("--lease-s must be at least 2 seconds (workers beat every second)");
     }
-    let method = method_spec(&a)?;
+    let method = a
+        .method
+        .spec(a.surrogate.as_deref(), &a.refit, &a.checkpoints)?;
     let device = a.device.select()?;
     let storage = Storage::parse(&a.storage)?;
     let o = &file.objective;
