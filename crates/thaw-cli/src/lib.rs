@@ -45,6 +45,7 @@ Examples:
   # tune your own training program (a study file names it and its space)
   thaw tune space.toml --budget 100
   thaw status
+  thaw plot --out study.svg
 
 `thaw COMMAND --help` explains each command; `train-pfn`, `ifbo`, `eval-lc` and
 `bench-hpo` are also installed as binaries of their own with the same arguments.";
@@ -89,6 +90,10 @@ enum Command {
     Status(commands::study_status::StatusArgs),
     /// Every epoch of a study as CSV, or as thaw's Parquet format for train-pfn.
     Export(commands::study_status::ExportArgs),
+    /// Studies of one objective side by side: regret over epochs and wall-clock, by method.
+    Compare(commands::study_compare::CompareArgs),
+    /// A study as an SVG: learning curves with forecasts of the frozen trials, the incumbent.
+    Plot(commands::study_plot::PlotArgs),
 }
 
 /// Parses `args` (the first is the program name) and runs the command, writing
@@ -109,6 +114,8 @@ where
         Command::Tune(a) => commands::tune::run(a, out),
         Command::Status(a) => commands::study_status::run_status(a, out),
         Command::Export(a) => commands::study_status::run_export(a, out),
+        Command::Compare(a) => commands::study_compare::run(a, out),
+        Command::Plot(a) => commands::study_plot::run(a, out),
     }
 }
 

@@ -195,3 +195,243 @@ fn chart_builder<'a, 'b>(
         .y_label_area_size(60);
     b
 }
+
+/// A surrogate's forecast of one curve: (x, mean, lower, upper), x ascending.
+pub type Forecast = Vec<(f64, f64, f64, f64)>;
+
+/// One trial in the learning-curve panel of [`study_chart`].
+#[derive(Debug, Clone)]
+pub struct TrialCurve {
+    /// Written at the curve's last observed point ("#12").
+    pub label: String,
+    /// Observed (epoch, y), epochs ascending.
+    pub observed: Vec<(f64, f64)>,
+    /// Failed epochs as (epoch, y): marked with a cross.
+    pub failed: Vec<(f64, f64)>,
+    /// A surrogate's forecast: drawn as a dashed mean.
+    pub forecast: Forecast,
+    /// Whether the forecast's band (lower to upper) is shaded.
+    pub band: bool,
+}
+
+/// The learning-curve panel of [`study_chart`]: y in [0, 1], x in [0, `x_max`].
+#[derive(Debug, Clone)]
+pub struct CurvesPanel {
+    /// Caption.
+    pub title: String,
+    /// What the y axis shows.
+    pub y_label: String,
+    /// Last epoch.
+    pub x_max: f64,
+    /// The trials drawn.
+    pub trials: Vec<TrialCurve>,
+    /// Legend entry of the forecasts' mean and of their band (unused without forecasts).
+    pub forecast_labels: (String, String),
+    /// Lines of text written in the panel's top-left corner.
+    pub notes: Vec<String>,
+}
+
+/// The incumbent panel of [`study_chart`]: a step line in the metric's own units.
+#[derive(Debug, Clone)]
+pub struct StepPanel {
+    /// Caption.
+    pub title: String,
+    /// What the x and y axes show.
+    pub labels: (String, String),
+    /// Right end of the x axis.
+    pub x_max: f64,
+    /// The step line's corners.
+    pub steps: Vec<(f64, f64)>,
+    /// Points where it improved (marked with a dot).
+    pub marks: Vec<(f64, f64)>,
+    /// Lines of text written in the panel's top-right corner.
+    pub notes: Vec<String>,
+}
+
+fn tab10(i: usize) -> RGBColor {
+    let (r, g, b) = DISTINCT[i % DISTINCT.len()];
+    RGBColor(r, g, b)
+}
+
+/// A study on one SVG: learning curves with forecast bands on the left, the incumbent
+/// over epochs spent on the right; written to `path` atomically.
+pub fn study_chart(
+    path: &Path,
+    title: &str,
+    curves: &CurvesPanel,
+    steps: &StepPanel,
+) -> anyhow::Result<()> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1500, 620)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let root = root.titled(title, ("sans-serif", 20))?;
+        let (left, right) = root.split_horizontally(860);
+        draw_curves(&left, curves)?;
+        draw_steps(&right, steps)?;
+        root.present()?;
+    }
+    thaw_data::atomic::write_bytes(path, svg.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+type Area<'b> = DrawingArea<SVGBackend<'b>, plotters::coord::Shift>;
+
+fn draw_curves(area: &Area<'_>, p: &CurvesPanel) -> anyhow::Result<()> {
+    let x_max = if p.x_max > 0.0 { p.x_max } else { 1.0 };
+    let mut chart = ChartBuilder::on(area)
+        .caption(&p.title, ("sans-serif", 15))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..x_max * 1.04, 0.0..1.0)?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc(&p.y_label)
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    // Bands first, so every line stays visible above them.
+    for (i, t) in p.trials.iter().enumerate() {
+        if t.band && t.forecast.len() >= 2 {
+            let mut ring: Vec<(f64, f64)> =
+                t.forecast.iter().map(|&(x, _, _, hi)| (x, hi)).collect();
+            ring.extend(t.forecast.iter().rev().map(|&(x, _, lo, _)| (x, lo)));
+            chart.draw_series(std::iter::once(Polygon::new(
+                ring,
+                tab10(i).mix(0.18).filled(),
+            )))?;
+        }
+    }
+    for (i, t) in p.trials.iter().enumerate() {
+        let c = tab10(i);
+        chart.draw_series(LineSeries::new(
+            t.observed.iter().copied(),
+            c.stroke_width(2),
+        ))?;
+        if t.forecast.len() >= 2 {
+            chart.draw_series(DashedLineSeries::new(
+                t.forecast.iter().map(|&(x, m, _, _)| (x, m)),
+                6,
+                4,
+                c.stroke_width(2),
+            ))?;
+        }
+        chart.draw_series(
+            t.failed
+                .iter()
+                .map(|&pt| Cross::new(pt, 5, RGBColor(200, 0, 0).stroke_width(2))),
+        )?;
+        if let Some(&(x, y)) = t.observed.last() {
+            let style = ("sans-serif", 11).into_font().color(&c);
+            chart.draw_series(std::iter::once(Text::new(t.label.clone(), (x, y), style)))?;
+        }
+    }
+    let grey = RGBColor(90, 90, 90);
+    chart
+        .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())?
+        .label("observed (one colour per trial, #number at its last epoch)")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], grey.stroke_width(2)));
+    if p.trials.iter().any(|t| !t.failed.is_empty()) {
+        chart
+            .draw_series(std::iter::empty::<Cross<(f64, f64), i32>>())?
+            .label("failed epoch (the worst value, y = 0)")
+            .legend(|(x, y)| Cross::new((x + 9, y), 5, RGBColor(200, 0, 0).stroke_width(2)));
+    }
+    if p.trials.iter().any(|t| t.forecast.len() >= 2) {
+        chart
+            .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())?
+            .label(&p.forecast_labels.0)
+            .legend(move |(x, y)| {
+                plotters::element::DashedPathElement::new(
+                    vec![(x, y), (x + 18, y)],
+                    4,
+                    3,
+                    grey.stroke_width(2),
+                )
+            });
+    }
+    if p.trials.iter().any(|t| t.band && t.forecast.len() >= 2) {
+        chart
+            .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())?
+            .label(&p.forecast_labels.1)
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 18, y + 5)], grey.mix(0.3).filled())
+            });
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::LowerRight)
+        .draw()?;
+    draw_notes(area, &p.notes, (70, 40))
+}
+
+fn draw_steps(area: &Area<'_>, p: &StepPanel) -> anyhow::Result<()> {
+    let x_max = if p.x_max > 0.0 { p.x_max } else { 1.0 };
+    let (lo, hi) = value_range(p.steps.iter().map(|s| s.1));
+    let mut chart = ChartBuilder::on(area)
+        .caption(&p.title, ("sans-serif", 15))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..x_max, lo..hi)?;
+    chart
+        .configure_mesh()
+        .x_desc(&p.labels.0)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc(&p.labels.1)
+        .y_label_formatter(&|v| format!("{v:.4}"))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    let c = tab10(0);
+    chart.draw_series(LineSeries::new(p.steps.iter().copied(), c.stroke_width(2)))?;
+    chart.draw_series(p.marks.iter().map(|&pt| Circle::new(pt, 3, c.filled())))?;
+    // Notes at the right, away from the line's end (low for a line that ends high).
+    let (w, h) = area.dim_in_pixel();
+    let widest = p.notes.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let x = (w as i32 - 24 - (widest as f64 * 6.2) as i32).max(80);
+    let ends_high = p.steps.last().is_some_and(|s| s.1 > 0.5 * (lo + hi));
+    let y = if ends_high {
+        h as i32 - 70 - 16 * p.notes.len() as i32
+    } else {
+        40
+    };
+    draw_notes(area, &p.notes, (x, y))
+}
+
+/// The y range of a step line: its values with 5 % room (a flat line gets ± 5 % of its
+/// value, or ± 0.5 at 0; no value at all gives [0, 1]).
+fn value_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if !(lo <= hi) {
+        return (0.0, 1.0);
+    }
+    let pad = if hi > lo {
+        0.05 * (hi - lo)
+    } else if lo != 0.0 {
+        0.05 * lo.abs()
+    } else {
+        0.5
+    };
+    (lo - pad, hi + pad)
+}
+
+/// Writes `notes` one per line from pixel `at` of `area`.
+fn draw_notes(area: &Area<'_>, notes: &[String], at: (i32, i32)) -> anyhow::Result<()> {
+    let style = ("sans-serif", 12).into_font().color(&RGBColor(60, 60, 60));
+    for (i, n) in notes.iter().enumerate() {
+        area.draw(&Text::new(
+            n.clone(),
+            (at.0, at.1 + 16 * i as i32),
+            style.clone(),
+        ))?;
+    }
+    Ok(())
+}

@@ -23,7 +23,8 @@ fn cell(v: &Value) -> String {
 
 /// Writes every recorded epoch as CSV: study, trial, state, origin, the parameters,
 /// epoch, value (empty when failed or non-finite), y (the normalised value the
-/// optimiser sees at the end of the record), note.
+/// optimiser sees at the end of the record), seconds (when it was recorded, since the
+/// study was created), note.
 pub fn write_csv(record: &Record, path: &Path) -> Result<()> {
     let scale = record.scale(record.epochs.iter())?;
     let names: Vec<&str> = record
@@ -38,7 +39,13 @@ pub fn write_csv(record: &Record, path: &Path) -> Result<()> {
         let mut w = csv::Writer::from_writer(&mut buf);
         let mut header = vec!["study", "trial", "state", "origin"];
         header.extend(&names);
-        header.extend(["epoch", record.settings.metric.as_str(), "y", "note"]);
+        header.extend([
+            "epoch",
+            record.settings.metric.as_str(),
+            "y",
+            "seconds",
+            "note",
+        ]);
         w.write_record(&header)
             .map_err(|e| StudyError::Invalid(format!("CSV: {e}")))?;
         let mut rows: Vec<_> = record.epochs.iter().collect();
@@ -63,6 +70,7 @@ pub fn write_csv(record: &Record, path: &Path) -> Result<()> {
             } else {
                 scale.y(e.value).to_string()
             });
+            row.push(format!("{:.3}", (e.at - record.created_at).max(0.0)));
             row.push(e.note.clone().unwrap_or_default());
             w.write_record(&row)
                 .map_err(|e| StudyError::Invalid(format!("CSV: {e}")))?;

@@ -10,7 +10,8 @@
 //!   optimiser's state rebuilt from the record; [`pool`]: candidates on a continuous
 //!   space.
 //! - [`tune()`]: workers running the program until the budget is spent.
-//! - [`export`]: every epoch as CSV or as thaw's Parquet format.
+//! - [`export`]: every epoch as CSV or as thaw's Parquet format; [`trace`]: the
+//!   incumbent over epochs and seconds (regret curves).
 
 #![warn(missing_docs)]
 
@@ -24,6 +25,7 @@ pub mod space;
 pub mod store;
 pub mod study;
 pub mod study_file;
+pub mod trace;
 pub mod tune;
 
 pub use error::{Result, StudyError};

@@ -179,6 +179,8 @@ pub struct EpochRow {
     pub epoch: usize,
     /// The metric; None for a failed or non-finite epoch (the worst value).
     pub value: Option<f64>,
+    /// When it was recorded (Unix seconds).
+    pub at: f64,
     /// Why the value is missing, if it is.
     pub note: Option<String>,
 }
@@ -213,6 +215,8 @@ pub struct Record {
     pub name: String,
     /// Row id.
     pub id: i64,
+    /// When the study was created (Unix seconds).
+    pub created_at: f64,
     /// Settings.
     pub settings: StudySettings,
     /// Every trial, by number.
@@ -360,7 +364,7 @@ pub fn load(conn: &Connection, storage: &Storage, name: &str) -> Result<Record> 
     }
     let mut st = conn
         .prepare(
-            "SELECT seq, trial, epoch, value, note FROM epochs WHERE study_id = ?1 ORDER BY seq",
+            "SELECT seq, trial, epoch, value, note, reported_at FROM epochs WHERE study_id = ?1 ORDER BY seq",
         )
         .map_err(&err)?;
     let epochs = st
@@ -371,6 +375,7 @@ pub fn load(conn: &Connection, storage: &Storage, name: &str) -> Result<Record> 
                 epoch: r.get::<_, i64>(2)?.max(0) as usize,
                 value: r.get(3)?,
                 note: r.get(4)?,
+                at: r.get(5)?,
             })
         })
         .map_err(&err)?
@@ -441,9 +446,17 @@ pub fn load(conn: &Connection, storage: &Storage, name: &str) -> Result<Record> 
             budget_left: left.max(0) as usize,
         });
     }
+    let created_at: f64 = conn
+        .query_row(
+            "SELECT created_at FROM studies WHERE id = ?1",
+            params![id],
+            |r| r.get(0),
+        )
+        .map_err(&err)?;
     Ok(Record {
         name: name.to_string(),
         id,
+        created_at,
         settings,
         trials,
         epochs,

@@ -79,6 +79,18 @@ CREATE TABLE IF NOT EXISTS decisions (
 );
 ";
 
+/// Environment variable: seconds to wait for a store another process holds locked.
+pub const LOCK_TIMEOUT_VAR: &str = "THAW_LOCK_TIMEOUT_S";
+
+/// How long to wait for a locked store: `$THAW_LOCK_TIMEOUT_S` seconds, else 30.
+fn lock_timeout() -> Duration {
+    std::env::var(LOCK_TIMEOUT_VAR)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map_or(Duration::from_secs(30), Duration::from_secs_f64)
+}
+
 /// Where studies live: `sqlite:PATH` (or a plain path).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Storage {
@@ -128,7 +140,8 @@ impl Storage {
         }
     }
 
-    /// Opens (creating if `create`) the database with thaw's schema.
+    /// Opens (creating if `create`) the database with thaw's schema. A store another
+    /// process holds locked is waited for [`LOCK_TIMEOUT_VAR`] seconds (default 30).
     pub fn connect(&self, create: bool) -> Result<Connection> {
         let Self::Sqlite(path) = self;
         let label = self.label();
@@ -143,7 +156,7 @@ impl Storage {
             std::fs::create_dir_all(dir).map_err(|e| StudyError::io("cannot create", dir, e))?;
         }
         let conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(Duration::from_secs(30)).map_err(err)?;
+        conn.busy_timeout(lock_timeout()).map_err(err)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )

@@ -145,7 +145,10 @@ impl Study {
         }
         tx.commit().map_err(&err)?;
         let optimizer = settings.method.build(settings.seed, &device)?;
+        // Absolute: the program runs in its own working directory.
         let dir = dir.unwrap_or_else(|| storage.folder().join(name));
+        let dir =
+            std::path::absolute(&dir).map_err(|e| StudyError::io("cannot resolve", &dir, e))?;
         let mut study = Self {
             conn,
             storage: storage.clone(),
@@ -212,6 +215,20 @@ impl Study {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&err)?;
+        // 0. Assignments whose epochs were all recorded but whose end was not (thaw was
+        //    stopped between the last report and the end of the segment) are complete:
+        //    queued ones, this worker's own (asking again means it started over) and
+        //    those whose lease ended. Another live worker's are its own to end.
+        tx.execute(
+            "UPDATE trials SET state = CASE WHEN epochs >= ?1 THEN 'done' ELSE 'frozen' END,
+                 worker = NULL, lease_until = NULL, failures = 0
+             WHERE study_id = (SELECT id FROM studies WHERE name = ?2)
+               AND target > 0 AND epochs >= target
+               AND (state = 'pending'
+                    OR (state = 'running' AND (worker = ?3 OR lease_until < ?4)))",
+            params![self.settings.max_epochs as i64, self.name, worker, now()],
+        )
+        .map_err(&err)?;
         let mut rec = record::load(&tx, &storage, &self.name)?;
         let id = rec.id;
         let t = now();
@@ -492,6 +509,12 @@ impl Study {
                     |r| r.get(0),
                 )
                 .map_err(&err)?;
+            if any == 1 && epochs == 0 {
+                // A first segment run again (thaw was stopped after it recorded epoch 0)
+                // measures its start again: the value recorded first stays, since
+                // decisions may have seen it.
+                return Ok(());
+            }
             if any > 0 {
                 return Err(StudyError::Invalid(format!(
                     "trial {number}: epoch 0 must be reported first, once"

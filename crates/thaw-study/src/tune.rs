@@ -7,7 +7,7 @@
 //! their checkpoints at once; trials of workers that do not come back return to the queue
 //! when their lease ends.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -57,6 +57,10 @@ pub struct TuneOptions {
     pub worker_prefix: String,
     /// Pause between asks while there is nothing to do.
     pub poll: Duration,
+    /// Stop when this many first segments in a row (all workers together, at least two
+    /// per worker) failed without reporting an epoch: the program is broken, not the
+    /// configurations, and the budget is kept for after the fix.
+    pub failure_streak: usize,
 }
 
 impl Default for TuneOptions {
@@ -65,6 +69,7 @@ impl Default for TuneOptions {
             workers: 1,
             worker_prefix: format!("{}/", host_name()),
             poll: Duration::from_millis(200),
+            failure_streak: 5,
         }
     }
 }
@@ -92,14 +97,26 @@ pub fn tune(
     }
     let study = Arc::new(Mutex::new(study));
     let stop = AtomicBool::new(false);
+    let streak = Streak {
+        failures: AtomicUsize::new(0),
+        limit: options.failure_streak.max(2 * options.workers).max(1),
+    };
     let first_error: Mutex<Option<StudyError>> = Mutex::new(None);
     std::thread::scope(|scope| {
         for i in 1..=options.workers {
             let worker = format!("{}w{i}", options.worker_prefix);
             let study = Arc::clone(&study);
-            let (stop, first_error) = (&stop, &first_error);
+            let (stop, first_error, streak) = (&stop, &first_error, &streak);
             scope.spawn(move || {
-                if let Err(e) = work(&study, objective, &worker, options.poll, stop, on_progress) {
+                let run = Run {
+                    objective,
+                    worker: &worker,
+                    poll: options.poll,
+                    stop,
+                    streak,
+                    on_progress,
+                };
+                if let Err(e) = work(&study, &run) {
                     stop.store(true, Ordering::Relaxed);
                     let mut slot = first_error.lock().unwrap_or_else(PoisonError::into_inner);
                     slot.get_or_insert(e);
@@ -116,14 +133,31 @@ pub fn tune(
     }
 }
 
-fn work(
-    study: &Mutex<Study>,
-    objective: &ObjectiveSpec,
-    worker: &str,
+/// Segments failed in a row without an epoch, shared by the workers.
+struct Streak {
+    failures: AtomicUsize,
+    limit: usize,
+}
+
+/// What one worker runs with.
+struct Run<'a> {
+    objective: &'a ObjectiveSpec,
+    worker: &'a str,
     poll: Duration,
-    stop: &AtomicBool,
-    on_progress: &(dyn Fn(&Progress) + Sync),
-) -> Result<()> {
+    stop: &'a AtomicBool,
+    streak: &'a Streak,
+    on_progress: &'a (dyn Fn(&Progress) + Sync),
+}
+
+fn work(study: &Mutex<Study>, run: &Run<'_>) -> Result<()> {
+    let Run {
+        objective,
+        worker,
+        poll,
+        stop,
+        streak,
+        on_progress,
+    } = *run;
     let lock = || study.lock().unwrap_or_else(PoisonError::into_inner);
     while !stop.load(Ordering::Relaxed) {
         let ask = lock().ask(worker)?;
@@ -152,9 +186,11 @@ fn work(
             max_epochs: trial.max_epochs,
             dir: &trial.dir,
         };
+        let mut reported = false;
         let end = run_segment(objective, &seg, stop, &mut |event| match event {
             Event::Report { epoch, value } => {
                 lock().tell(trial.number, worker, epoch, value)?;
+                reported |= epoch > 0;
                 on_progress(&Progress::Epoch {
                     trial: trial.number,
                     epoch,
@@ -165,10 +201,31 @@ fn work(
             Event::Heartbeat => lock().heartbeat(trial.number, worker),
         })?;
         lock().finish(trial.number, worker, &end)?;
+        let failed = match &end {
+            End::Failed { reason, .. } if !reported && trial.from_epoch == 0 => {
+                Some(reason.clone())
+            }
+            _ => None,
+        };
         on_progress(&Progress::Ended {
             trial: trial.number,
             end,
         });
+        match failed {
+            None => streak.failures.store(0, Ordering::Relaxed),
+            Some(reason) => {
+                let n = streak.failures.fetch_add(1, Ordering::Relaxed) + 1;
+                if n >= streak.limit {
+                    return Err(StudyError::Invalid(format!(
+                        "the program failed {n} times in a row before reporting a first epoch; \
+                         the last, trial {}: {reason} (its output: {}). Fix it and run the \
+                         same command again: the study continues",
+                        trial.number,
+                        trial.dir.join("log.txt").display()
+                    )));
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -275,3 +275,38 @@ fn ask_is_idempotent_and_a_second_run_resumes_the_same_trajectory() {
     assert_eq!(decisions(&ra), decisions(&rb), "identical decisions");
     assert_eq!(key(&ra).len(), key(&rb).len());
 }
+
+#[test]
+fn a_program_that_never_starts_stops_the_study_with_its_budget_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut file = setup(dir.path());
+    file.objective.command = vec![
+        "sh".into(),
+        "-c".into(),
+        "echo cannot start >&2; exit 2".into(),
+    ];
+    let storage = Storage::Sqlite(dir.path().join("s.db"));
+    let device = burn::tensor::Device::default();
+    let study = Study::open(
+        &storage,
+        "broken",
+        settings(&file, "random", 60),
+        None,
+        device,
+    )
+    .unwrap();
+    let e = thaw_study::tune(study, &file.objective, &TuneOptions::default(), &|_| {})
+        .expect_err("a broken program stops the study");
+    let text = e.to_string();
+    assert!(
+        text.contains("5 times in a row") && text.contains("log.txt"),
+        "{text}"
+    );
+    let conn = storage.connect(false).unwrap();
+    let rec = thaw_study::record::load(&conn, &storage, "broken").unwrap();
+    assert!(
+        rec.spent() <= 5,
+        "the budget is kept: {} spent",
+        rec.spent()
+    );
+}

@@ -8,6 +8,8 @@ pub mod ifbo;
 mod ifbo_dir;
 pub mod predict;
 pub mod prior_sample;
+pub mod study_compare;
+pub mod study_plot;
 pub mod study_status;
 pub mod task_select;
 pub mod train_fold;

@@ -20,7 +20,7 @@ pub struct StudyArgs {
 }
 
 impl StudyArgs {
-    fn load(&self) -> anyhow::Result<(Storage, Record)> {
+    pub(crate) fn load(&self) -> anyhow::Result<(Storage, Record)> {
         let storage = Storage::parse(&self.storage)?;
         let conn = storage.connect(false)?;
         let name = match &self.study {

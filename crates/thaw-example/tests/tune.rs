@@ -1,0 +1,134 @@
+//! `mlp-adam` tuned end to end through thaw's study API (what `thaw tune` runs): the
+//! shipped study file, ASHA with two workers and ifBO with the shipped Adam-PFN, on the
+//! real program. Every epoch is recorded, the budget is spent exactly, the program's
+//! checkpoints resume (no trial restarts from epoch 0), and tuning finds a configuration
+//! that learns.
+
+use std::path::{Path, PathBuf};
+
+use thaw_hpo::MethodSpec;
+use thaw_study::{PoolSettings, Record, State, Storage, Study, StudyFile, StudySettings};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mlp-adam");
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The shipped study file, run with the binary cargo built for this test and fewer
+/// epochs (CI has two cores).
+fn study_file() -> StudyFile {
+    let mut file = StudyFile::read(&root().join("crates/thaw-example/study/space.toml"))
+        .expect("the shipped study file reads");
+    assert_eq!(file.space.params.len(), 8);
+    file.objective.command = vec![BIN.into()];
+    file.objective.max_epochs = 6;
+    file
+}
+
+fn settings(file: &StudyFile, method: &str, budget: usize) -> StudySettings {
+    StudySettings {
+        space: file.space.clone(),
+        metric: file.objective.metric.clone(),
+        direction: file.objective.direction,
+        max_epochs: file.objective.max_epochs,
+        bounds: file.objective.bounds,
+        method: MethodSpec::named(method, &root().join("checkpoints")).unwrap(),
+        seed: 3,
+        pool: PoolSettings {
+            random: 16,
+            ..PoolSettings::default()
+        },
+        budget,
+        retries: file.objective.retries,
+        lease_s: 30.0,
+    }
+}
+
+fn run(dir: &Path, method: &str, budget: usize, workers: usize) -> Record {
+    let file = study_file();
+    let storage = Storage::Sqlite(dir.join("study.db"));
+    let study = Study::open(
+        &storage,
+        method,
+        settings(&file, method, budget),
+        None,
+        burn::tensor::Device::default(),
+    )
+    .unwrap();
+    let options = thaw_study::TuneOptions {
+        workers,
+        ..Default::default()
+    };
+    thaw_study::tune(study, &file.objective, &options, &|_| {}).unwrap();
+    let conn = storage.connect(false).unwrap();
+    thaw_study::record::load(&conn, &storage, method).unwrap()
+}
+
+/// Every trained epoch is recorded once, in order, with a finite value; segments after
+/// the first resumed from the checkpoint.
+fn check(rec: &Record, budget: usize) {
+    assert_eq!(rec.spent(), budget, "the budget is spent exactly");
+    for t in rec.trials.iter().filter(|t| t.epochs > 0) {
+        assert!(
+            matches!(t.state, State::Frozen | State::Done),
+            "trial {} ended {:?} ({:?})",
+            t.number,
+            t.state,
+            t.reason
+        );
+        let epochs: Vec<usize> = rec
+            .epochs
+            .iter()
+            .filter(|e| e.trial == t.number && e.epoch > 0)
+            .map(|e| e.epoch)
+            .collect();
+        assert_eq!(epochs, (1..=t.epochs).collect::<Vec<_>>());
+        assert!(
+            rec.curve(t.number)
+                .iter()
+                .all(|v| v.is_some_and(f64::is_finite))
+        );
+    }
+}
+
+#[test]
+fn asha_with_two_workers_tunes_the_real_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = run(dir.path(), "asha", 20, 2);
+    check(&rec, 20);
+    // ASHA promoted someone: a trial trained past its first rung in a later segment,
+    // which the program resumed from its checkpoint.
+    let promoted = rec
+        .trials
+        .iter()
+        .max_by_key(|t| t.epochs)
+        .filter(|t| t.epochs > 2)
+        .expect("ASHA promoted a trial past its first rung (2 of 6 epochs)");
+    let log = std::fs::read_to_string(
+        dir.path()
+            .join(format!("asha/trials/{:05}/log.txt", promoted.number)),
+    )
+    .unwrap();
+    let head = format!("mlp-adam: trial {}, epochs ", promoted.number);
+    assert!(
+        log.lines()
+            .any(|l| l.starts_with(&head) && !l.starts_with(&format!("{head}1..="))),
+        "the promotion resumed from the checkpoint: {log}"
+    );
+    // Something learnt: the best validation loss is far below ln 6 = 1.79, the loss of a
+    // uniform guess over the six classes.
+    let (best, epoch, value) = rec.incumbent().expect("an incumbent");
+    assert!(
+        value < 1.2,
+        "best val_loss {value} (trial {best}, epoch {epoch})"
+    );
+}
+
+#[test]
+fn ifbo_with_adam_pfn_tunes_the_real_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = run(dir.path(), "adam-pfn", 10, 1);
+    check(&rec, 10);
+    assert!(!rec.decisions.is_empty());
+}
