@@ -67,6 +67,7 @@ fn settings(dir: &Path, method: &str, budget: usize) -> StudySettings {
         budget,
         retries: 0,
         lease_s: 30.0,
+        objective: None,
     }
 }
 
@@ -102,8 +103,8 @@ fn plot_draws_forecast_bands_and_the_incumbent() {
     let db = tmp.path().join("s.db");
     let storage = Storage::Sqlite(db.clone());
     build_study(&storage, tmp.path(), 24);
-    let conn = storage.connect(false).unwrap();
-    let rec = record::load(&conn, &storage, "s").unwrap();
+    let mut conn = storage.connect(false).unwrap();
+    let rec = record::load(&mut conn, &storage, "s").unwrap();
     assert!(
         rec.trials.iter().any(|t| t.state == State::Frozen),
         "a frozen trial to forecast"

@@ -236,7 +236,7 @@ fn corrupt_and_locked_stores_and_bad_study_files_are_reported() {
     ];
     ok(&thaw(root, &tune[..8]));
     let storage = Storage::Sqlite(root.join("s.db"));
-    let holder = storage.connect(false).unwrap();
+    let mut holder = storage.connect(false).unwrap();
     holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
     let more = [&tune[..7], &["12", "--quiet"]].concat();
     let e = failed(&thaw(root, &more));
@@ -255,4 +255,56 @@ fn corrupt_and_locked_stores_and_bad_study_files_are_reported() {
         &["tune", "prog/bad.toml", "--storage", "sqlite:t.db"],
     ));
     assert!(e.contains("bad.toml") && e.contains("line"), "{e}");
+}
+
+/// `thaw worker` joins a study that `thaw tune` made (SQLite here; PostgreSQL in
+/// `tune_hosts.rs`): it runs the stored program until the budget is spent; a second
+/// live process with the same worker identity is refused.
+#[test]
+fn a_worker_joins_a_study_and_identities_are_exclusive() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    setup(root, r#"["./prog.sh"]"#);
+    let tune = [
+        "tune",
+        "prog/space.toml",
+        "--storage",
+        "sqlite:s.db",
+        "--method",
+        "random",
+        "--budget",
+        "8",
+        "--quiet",
+    ];
+    ok(&thaw(root, &tune));
+    // The budget is raised (as a second `thaw tune --budget 12` would, without working
+    // on it); a worker in another folder spends it with the program the study stored.
+    let store = format!("sqlite:{}", root.join("s.db").display());
+    let storage = Storage::parse(&store).unwrap();
+    let joined = thaw_study::Study::join(&storage, "space", None, Default::default()).unwrap();
+    let mut more = joined.settings().clone();
+    drop(joined);
+    more.budget = 12;
+    drop(thaw_study::Study::open(&storage, "space", more, None, Default::default()).unwrap());
+    let elsewhere = root.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let out = thaw(&elsewhere, &["worker", "--storage", &store, "--quiet"]);
+    let stdout = ok(&out);
+    assert!(stdout.contains("joins study `space`"), "{stdout}");
+    assert!(stdout.contains("budget: 12 of 12"), "{stdout}");
+    // Hold the identity `gpu1` as a live process would; a worker claiming it is refused.
+    let _held = storage.claim_worker("space", "gpu1").unwrap();
+    let e = failed(&thaw(
+        &elsewhere,
+        &["worker", "--storage", &store, "--worker-id", "gpu1"],
+    ));
+    assert!(
+        e.contains("already at work") && e.contains("--worker-id"),
+        "{e}"
+    );
+    let e = failed(&thaw(
+        &elsewhere,
+        &["worker", "--storage", &store, "--study", "nope"],
+    ));
+    assert!(e.contains("no study `nope`"), "{e}");
 }

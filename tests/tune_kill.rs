@@ -100,8 +100,8 @@ fn tune(dir: &Path, db: &str, method: &[&str], budget: usize) -> Command {
 
 fn load(dir: &Path, db: &str) -> Record {
     let storage = Storage::Sqlite(dir.join(db));
-    let conn = storage.connect(false).unwrap();
-    record::load(&conn, &storage, "s").unwrap()
+    let mut conn = storage.connect(false).unwrap();
+    record::load(&mut conn, &storage, "s").unwrap()
 }
 
 fn wait_ok(mut child: Child, what: &str) {

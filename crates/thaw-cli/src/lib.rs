@@ -86,6 +86,10 @@ enum Command {
     PriorSample(commands::prior_sample::PriorSampleArgs),
     /// Tune your own training program with freeze-thaw (a durable study; see --help).
     Tune(commands::tune::TuneArgs),
+    /// Join a study from any machine as a worker (PostgreSQL store; see --help).
+    Worker(commands::worker::WorkerArgs),
+    /// Load-test a study store: asks and tells per second with many workers.
+    StoreBench(commands::store_bench::StoreBenchArgs),
     /// A study's state: budget, trials per state, the best trials.
     Status(commands::study_status::StatusArgs),
     /// Every epoch of a study as CSV, or as thaw's Parquet format for train-pfn.
@@ -112,6 +116,8 @@ where
         Command::Predict(a) => commands::predict::run(a, out),
         Command::PriorSample(a) => commands::prior_sample::run(a, out),
         Command::Tune(a) => commands::tune::run(a, out),
+        Command::Worker(a) => commands::worker::run(a, out),
+        Command::StoreBench(a) => commands::store_bench::run(a, out),
         Command::Status(a) => commands::study_status::run_status(a, out),
         Command::Export(a) => commands::study_status::run_export(a, out),
         Command::Compare(a) => commands::study_compare::run(a, out),
@@ -184,6 +190,14 @@ pub fn main_for(runner: Runner) -> i32 {
             Some(clap_err) => {
                 let _ = clap_err.print();
                 clap_err.exit_code()
+            }
+            // The reader went away (`thaw status | head`): as other tools, stop quietly.
+            None if e
+                .chain()
+                .filter_map(|c| c.downcast_ref::<std::io::Error>())
+                .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+            {
+                141
             }
             None => {
                 let _ = stdout.flush();

@@ -42,6 +42,7 @@ fn settings(file: &StudyFile, method: &str, budget: usize) -> StudySettings {
         budget,
         retries: file.objective.retries,
         lease_s: 30.0,
+        objective: None,
     }
 }
 
@@ -61,8 +62,8 @@ fn run(dir: &Path, method: &str, budget: usize, workers: usize) -> Record {
         ..Default::default()
     };
     thaw_study::tune(study, &file.objective, &options, &|_| {}).unwrap();
-    let conn = storage.connect(false).unwrap();
-    thaw_study::record::load(&conn, &storage, method).unwrap()
+    let mut conn = storage.connect(false).unwrap();
+    thaw_study::record::load(&mut conn, &storage, method).unwrap()
 }
 
 /// Every trained epoch is recorded once, in order, with a finite value; segments after

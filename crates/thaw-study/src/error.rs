@@ -30,14 +30,29 @@ pub enum StudyError {
         /// Which setting differs, old and new.
         detail: String,
     },
-    /// The study store failed (locked, corrupt, not a thaw database…).
+    /// The study store failed (locked, corrupt, not a thaw database, unreachable…).
     #[error("study store {storage}: {source}")]
     Store {
         /// The storage.
         storage: String,
         /// The database error.
         #[source]
-        source: rusqlite::Error,
+        source: crate::db::DbError,
+    },
+    /// The worker no longer holds the trial: its lease ended (it went quiet for longer
+    /// than the lease) and the trial went back to the queue, or another worker has it.
+    #[error(
+        "trial {trial} is not held by worker {worker} (state {state}, worker {holder}): its lease ended and it went back to the queue"
+    )]
+    LeaseLost {
+        /// The trial.
+        trial: u64,
+        /// The worker that asked.
+        worker: String,
+        /// The trial's state now.
+        state: String,
+        /// Who holds it now (`none`).
+        holder: String,
     },
     /// The store holds something this version cannot read.
     #[error("study store {storage}: {detail}")]
@@ -75,6 +90,12 @@ pub enum StudyError {
 }
 
 impl StudyError {
+    /// Whether the store's server could not be reached: worth retrying on a new
+    /// connection.
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self, Self::Store { source, .. } if source.is_connection_lost())
+    }
+
     /// An IO error with its context.
     pub fn io(what: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {

@@ -15,9 +15,12 @@
 
 #![warn(missing_docs)]
 
+pub mod db;
 pub mod error;
 pub mod export;
+pub mod load;
 pub mod normalise;
+pub mod pg_server;
 pub mod pool;
 pub mod protocol;
 pub mod record;

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::args;
+use crate::db::{Conn, DbError, Sql};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use thaw_hpo::{History, Hold, MethodSpec};
@@ -14,7 +15,7 @@ use crate::normalise::{Normaliser, Scale};
 use crate::pool::PoolSettings;
 use crate::space::SearchSpace;
 use crate::store::Storage;
-use crate::study_file::Direction;
+use crate::study_file::{Direction, ObjectiveSpec};
 
 /// Everything that decides a study, stored with it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +42,10 @@ pub struct StudySettings {
     pub retries: u32,
     /// Seconds a lease lasts without a heartbeat (may change).
     pub lease_s: f64,
+    /// The program, as the study file that created or last continued the study names it
+    /// (`thaw worker` runs it when given no study file). Not part of the identity.
+    #[serde(default)]
+    pub objective: Option<ObjectiveSpec>,
 }
 
 impl StudySettings {
@@ -183,6 +188,8 @@ pub struct EpochRow {
     pub at: f64,
     /// Why the value is missing, if it is.
     pub note: Option<String>,
+    /// The worker that reported it.
+    pub worker: Option<String>,
 }
 
 /// One decision of the optimiser with what it saw.
@@ -227,7 +234,7 @@ pub struct Record {
     pub decisions: Vec<DecisionRow>,
 }
 
-fn store_err(storage: &Storage) -> impl Fn(rusqlite::Error) -> StudyError + '_ {
+fn store_err(storage: &Storage) -> impl Fn(DbError) -> StudyError + '_ {
     move |source| StudyError::Store {
         storage: storage.label(),
         source,
@@ -243,43 +250,49 @@ fn corrupt(storage: &Storage, detail: String) -> StudyError {
 
 /// The id and settings of study `name`, if it exists.
 pub fn find_study(
-    conn: &Connection,
+    db: &mut dyn Sql,
     storage: &Storage,
     name: &str,
 ) -> Result<Option<(i64, StudySettings)>> {
-    let row: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT id, settings FROM studies WHERE name = ?1",
-            params![name],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+    let err = store_err(storage);
+    let Some(row) = db
+        .query_opt(
+            "SELECT id, settings FROM studies WHERE name = $1",
+            args![name],
         )
-        .optional()
-        .map_err(store_err(storage))?;
-    row.map(|(id, text)| {
-        serde_json::from_str(&text)
-            .map(|s| (id, s))
-            .map_err(|e| corrupt(storage, format!("settings of study `{name}`: {e}")))
-    })
-    .transpose()
+        .map_err(&err)?
+    else {
+        return Ok(None);
+    };
+    let (id, text) = (row.int(0).map_err(&err)?, row.text(1).map_err(&err)?);
+    serde_json::from_str(&text)
+        .map(|s| Some((id, s)))
+        .map_err(|e| corrupt(storage, format!("settings of study `{name}`: {e}")))
 }
 
 /// Names of the studies in a store.
-pub fn study_names(conn: &Connection, storage: &Storage) -> Result<Vec<String>> {
-    let mut st = conn
-        .prepare("SELECT name FROM studies ORDER BY id")
-        .map_err(store_err(storage))?;
-    let names = st
-        .query_map([], |r| r.get(0))
-        .map_err(store_err(storage))?
-        .collect::<std::result::Result<Vec<String>, _>>()
-        .map_err(store_err(storage))?;
-    Ok(names)
+pub fn study_names(db: &mut dyn Sql, storage: &Storage) -> Result<Vec<String>> {
+    let err = store_err(storage);
+    db.query("SELECT name FROM studies ORDER BY id", &[])
+        .map_err(&err)?
+        .iter()
+        .map(|r| r.text(0).map_err(&err))
+        .collect()
 }
 
-/// Reads a study's whole record.
-pub fn load(conn: &Connection, storage: &Storage, name: &str) -> Result<Record> {
-    let (id, settings) = find_study(conn, storage, name)?.ok_or_else(|| {
-        let known = study_names(conn, storage).unwrap_or_default();
+/// Reads a study's whole record, as one consistent snapshot.
+pub fn load(conn: &mut Conn, storage: &Storage, name: &str) -> Result<Record> {
+    let err = store_err(storage);
+    let mut tx = conn.read().map_err(&err)?;
+    let rec = load_in(&mut tx, storage, name)?;
+    tx.commit().map_err(&err)?;
+    Ok(rec)
+}
+
+/// Reads a study's whole record inside a transaction.
+pub fn load_in(db: &mut dyn Sql, storage: &Storage, name: &str) -> Result<Record> {
+    let (id, settings) = find_study(db, storage, name)?.ok_or_else(|| {
+        let known = study_names(db, storage).unwrap_or_default();
         StudyError::Invalid(format!(
             "{}: no study `{name}` (studies: {})",
             storage.label(),
@@ -291,59 +304,25 @@ pub fn load(conn: &Connection, storage: &Storage, name: &str) -> Result<Record> 
         ))
     })?;
     let err = store_err(storage);
-    let mut st = conn
-        .prepare(
+    let rows = db
+        .query(
             "SELECT number, params, encoded, origin, state, epochs, target, worker, lease_until, attempts, failures, reason
-             FROM trials WHERE study_id = ?1 ORDER BY number",
+             FROM trials WHERE study_id = $1 ORDER BY number",
+            args![id],
         )
         .map_err(&err)?;
-    let raw = st
-        .query_map(params![id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, i64>(5)?,
-                r.get::<_, i64>(6)?,
-                r.get::<_, Option<String>>(7)?,
-                r.get::<_, Option<f64>>(8)?,
-                r.get::<_, i64>(9)?,
-                r.get::<_, i64>(10)?,
-                r.get::<_, Option<String>>(11)?,
-            ))
-        })
-        .map_err(&err)?
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(&err)?;
-    let mut trials = Vec::with_capacity(raw.len());
-    for (
-        i,
-        (
-            number,
-            p,
-            e,
-            origin,
-            state,
-            epochs,
-            target,
-            worker,
-            lease_until,
-            attempts,
-            failures,
-            reason,
-        ),
-    ) in raw.into_iter().enumerate()
-    {
+    let mut trials = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let number = r.int(0).map_err(&err)?;
         let bad = |what: &str| corrupt(storage, format!("study `{name}`, trial {number}: {what}"));
+        let column = |e: DbError| bad(&e.to_string());
         if number != i as i64 {
             return Err(bad("trial numbers are not 0, 1, 2, …"));
         }
-        let params: Map<String, Value> =
-            serde_json::from_str(&p).map_err(|_| bad("params are not a JSON object"))?;
-        let encoded: Vec<f32> =
-            serde_json::from_str(&e).map_err(|_| bad("encoding is not a list of numbers"))?;
+        let params: Map<String, Value> = serde_json::from_str(&r.text(1).map_err(column)?)
+            .map_err(|_| bad("params are not a JSON object"))?;
+        let encoded: Vec<f32> = serde_json::from_str(&r.text(2).map_err(column)?)
+            .map_err(|_| bad("encoding is not a list of numbers"))?;
         if encoded.len() != settings.space.len() {
             return Err(bad("encoding does not fit the space"));
         }
@@ -351,36 +330,41 @@ pub fn load(conn: &Connection, storage: &Storage, name: &str) -> Result<Record> 
             number: number as u64,
             params,
             encoded,
-            origin,
-            state: state.parse().map_err(|e: String| bad(&e))?,
-            epochs: epochs.max(0) as usize,
-            target: target.max(0) as usize,
-            worker,
-            lease_until,
-            attempts: attempts.max(0) as u32,
-            failures: failures.max(0) as u32,
-            reason,
+            origin: r.text(3).map_err(column)?,
+            state: r
+                .text(4)
+                .map_err(column)?
+                .parse()
+                .map_err(|e: String| bad(&e))?,
+            epochs: r.int(5).map_err(column)?.max(0) as usize,
+            target: r.int(6).map_err(column)?.max(0) as usize,
+            worker: r.opt_text(7).map_err(column)?,
+            lease_until: r.opt_real(8).map_err(column)?,
+            attempts: r.int(9).map_err(column)?.max(0) as u32,
+            failures: r.int(10).map_err(column)?.max(0) as u32,
+            reason: r.opt_text(11).map_err(column)?,
         });
     }
-    let mut st = conn
-        .prepare(
-            "SELECT seq, trial, epoch, value, note, reported_at FROM epochs WHERE study_id = ?1 ORDER BY seq",
+    let epochs = db
+        .query(
+            "SELECT seq, trial, epoch, value, note, reported_at, worker FROM epochs WHERE study_id = $1 ORDER BY seq",
+            args![id],
         )
-        .map_err(&err)?;
-    let epochs = st
-        .query_map(params![id], |r| {
+        .map_err(&err)?
+        .iter()
+        .map(|r| -> std::result::Result<EpochRow, DbError> {
             Ok(EpochRow {
-                seq: r.get(0)?,
-                trial: r.get::<_, i64>(1)?.max(0) as u64,
-                epoch: r.get::<_, i64>(2)?.max(0) as usize,
-                value: r.get(3)?,
-                note: r.get(4)?,
-                at: r.get(5)?,
+                seq: r.int(0)?,
+                trial: r.int(1)?.max(0) as u64,
+                epoch: r.int(2)?.max(0) as usize,
+                value: r.opt_real(3)?,
+                note: r.opt_text(4)?,
+                at: r.real(5)?,
+                worker: r.opt_text(6)?,
             })
         })
-        .map_err(&err)?
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(&err)?;
+        .map_err(|e| corrupt(storage, format!("study `{name}`, an epoch row: {e}")))?;
     if let Some(e) = epochs
         .iter()
         .find(|e| e.trial as usize >= trials.len() || e.epoch > settings.max_epochs)
@@ -393,39 +377,25 @@ pub fn load(conn: &Connection, storage: &Storage, name: &str) -> Result<Record> 
             ),
         ));
     }
-    let mut st = conn
-        .prepare(
+    let rows = db
+        .query(
             "SELECT seq, trial, from_epoch, to_epoch, granted, seen, pool, held, budget_left
-             FROM decisions WHERE study_id = ?1 ORDER BY seq",
+             FROM decisions WHERE study_id = $1 ORDER BY seq",
+            args![id],
         )
         .map_err(&err)?;
-    let raw = st
-        .query_map(params![id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, i64>(5)?,
-                r.get::<_, i64>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, i64>(8)?,
-            ))
-        })
-        .map_err(&err)?
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(&err)?;
-    let mut decisions = Vec::with_capacity(raw.len());
-    for (i, (seq, trial, from, to, granted, seen, pool, held, left)) in raw.into_iter().enumerate()
-    {
+    let mut decisions = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let seq = r.int(0).unwrap_or(-1);
         let bad = |what: &str| corrupt(storage, format!("study `{name}`, decision {seq}: {what}"));
+        let column = |e: DbError| bad(&e.to_string());
+        let (trial, pool) = (r.int(1).map_err(column)?, r.int(6).map_err(column)?);
         if seq != i as i64 || pool < 0 || pool as usize > trials.len() || trial < 0 || trial >= pool
         {
             return Err(bad("out of order or naming a trial outside its pool"));
         }
-        let held: Vec<(u64, String)> =
-            serde_json::from_str(&held).map_err(|_| bad("held trials unreadable"))?;
+        let held: Vec<(u64, String)> = serde_json::from_str(&r.text(7).map_err(column)?)
+            .map_err(|_| bad("held trials unreadable"))?;
         let held = held
             .into_iter()
             .map(|(t, h)| match h.as_str() {
@@ -437,22 +407,22 @@ pub fn load(conn: &Connection, storage: &Storage, name: &str) -> Result<Record> 
         decisions.push(DecisionRow {
             seq,
             trial: trial as u64,
-            from_epoch: from.max(0) as usize,
-            to_epoch: to.max(0) as usize,
-            granted: granted.max(0) as usize,
-            seen,
+            from_epoch: r.int(2).map_err(column)?.max(0) as usize,
+            to_epoch: r.int(3).map_err(column)?.max(0) as usize,
+            granted: r.int(4).map_err(column)?.max(0) as usize,
+            seen: r.int(5).map_err(column)?,
             pool: pool as usize,
             held,
-            budget_left: left.max(0) as usize,
+            budget_left: r.int(8).map_err(column)?.max(0) as usize,
         });
     }
-    let created_at: f64 = conn
-        .query_row(
-            "SELECT created_at FROM studies WHERE id = ?1",
-            params![id],
-            |r| r.get(0),
-        )
-        .map_err(&err)?;
+    let created_at = db
+        .query_opt("SELECT created_at FROM studies WHERE id = $1", args![id])
+        .map_err(&err)?
+        .map(|r| r.real(0))
+        .transpose()
+        .map_err(&err)?
+        .unwrap_or(0.0);
     Ok(Record {
         name: name.to_string(),
         id,
@@ -543,14 +513,11 @@ impl Record {
 
     /// The best recorded value (raw metric) with its trial and epoch.
     pub fn incumbent(&self) -> Option<(u64, usize, f64)> {
-        let better = |a: f64, b: f64| match self.settings.direction {
-            Direction::Minimize => a < b,
-            Direction::Maximize => a > b,
-        };
+        let direction = self.settings.direction;
         let mut best: Option<(u64, usize, f64)> = None;
         for e in self.epochs.iter().filter(|e| e.epoch >= 1) {
             if let Some(v) = e.value.filter(|v| v.is_finite())
-                && best.is_none_or(|(_, _, b)| better(v, b))
+                && best.is_none_or(|(_, _, b)| direction.better(v, b))
             {
                 best = Some((e.trial, e.epoch, v));
             }

@@ -20,91 +20,245 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension};
-
+use crate::db::{Conn, DbError, Sql};
 use crate::error::{Result, StudyError};
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: i64 = 1;
 
+/// The schema, with the column types each store spells its own way.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS thaw_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS studies (
-    id INTEGER PRIMARY KEY,
+    id {ID},
     name TEXT NOT NULL UNIQUE,
     settings TEXT NOT NULL,
-    created_at REAL NOT NULL
+    created_at {REAL} NOT NULL
 );
 CREATE TABLE IF NOT EXISTS trials (
-    study_id INTEGER NOT NULL REFERENCES studies(id),
-    number INTEGER NOT NULL,
+    study_id {INT} NOT NULL REFERENCES studies(id),
+    number {INT} NOT NULL,
     params TEXT NOT NULL,
     encoded TEXT NOT NULL,
     origin TEXT NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('candidate', 'pending', 'running', 'frozen', 'done', 'failed')),
-    epochs INTEGER NOT NULL DEFAULT 0,
-    target INTEGER NOT NULL DEFAULT 0,
+    epochs {INT} NOT NULL DEFAULT 0,
+    target {INT} NOT NULL DEFAULT 0,
     worker TEXT,
-    lease_until REAL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    failures INTEGER NOT NULL DEFAULT 0,
+    lease_until {REAL},
+    attempts {INT} NOT NULL DEFAULT 0,
+    failures {INT} NOT NULL DEFAULT 0,
     reason TEXT,
     PRIMARY KEY (study_id, number)
 );
 CREATE TABLE IF NOT EXISTS epochs (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    study_id INTEGER NOT NULL REFERENCES studies(id),
-    trial INTEGER NOT NULL,
-    epoch INTEGER NOT NULL,
-    value REAL,
+    seq {SEQ},
+    study_id {INT} NOT NULL REFERENCES studies(id),
+    trial {INT} NOT NULL,
+    epoch {INT} NOT NULL,
+    value {REAL},
     note TEXT,
     worker TEXT,
-    reported_at REAL NOT NULL,
+    reported_at {REAL} NOT NULL,
     UNIQUE (study_id, trial, epoch)
 );
 CREATE TABLE IF NOT EXISTS decisions (
-    study_id INTEGER NOT NULL REFERENCES studies(id),
-    seq INTEGER NOT NULL,
-    trial INTEGER NOT NULL,
-    from_epoch INTEGER NOT NULL,
-    to_epoch INTEGER NOT NULL,
-    granted INTEGER NOT NULL,
-    seen INTEGER NOT NULL,
-    pool INTEGER NOT NULL,
+    study_id {INT} NOT NULL REFERENCES studies(id),
+    seq {INT} NOT NULL,
+    trial {INT} NOT NULL,
+    from_epoch {INT} NOT NULL,
+    to_epoch {INT} NOT NULL,
+    granted {INT} NOT NULL,
+    seen {INT} NOT NULL,
+    pool {INT} NOT NULL,
     held TEXT NOT NULL,
-    budget_left INTEGER NOT NULL,
+    budget_left {INT} NOT NULL,
     worker TEXT NOT NULL,
-    decided_at REAL NOT NULL,
+    decided_at {REAL} NOT NULL,
     PRIMARY KEY (study_id, seq)
 );
 ";
+
+/// The tables of the schema (a database holding one of them without `thaw_meta` is not
+/// a thaw store and is left alone).
+const TABLES: [&str; 5] = ["thaw_meta", "studies", "trials", "epochs", "decisions"];
+
+fn schema(postgres: bool) -> String {
+    let (id, seq, int, real) = if postgres {
+        (
+            "BIGSERIAL PRIMARY KEY",
+            "BIGSERIAL PRIMARY KEY",
+            "BIGINT",
+            "DOUBLE PRECISION",
+        )
+    } else {
+        (
+            "INTEGER PRIMARY KEY",
+            "INTEGER PRIMARY KEY AUTOINCREMENT",
+            "INTEGER",
+            "REAL",
+        )
+    };
+    SCHEMA
+        .replace("{ID}", id)
+        .replace("{SEQ}", seq)
+        .replace("{INT}", int)
+        .replace("{REAL}", real)
+}
 
 /// Environment variable: seconds to wait for a store another process holds locked.
 pub const LOCK_TIMEOUT_VAR: &str = "THAW_LOCK_TIMEOUT_S";
 
 /// How long to wait for a locked store: `$THAW_LOCK_TIMEOUT_S` seconds, else 30.
 fn lock_timeout() -> Duration {
-    std::env::var(LOCK_TIMEOUT_VAR)
+    seconds_var(LOCK_TIMEOUT_VAR, 30.0)
+}
+
+/// `$var` as seconds, else `default`.
+pub(crate) fn seconds_var(var: &str, default: f64) -> Duration {
+    std::env::var(var)
         .ok()
         .and_then(|v| v.trim().parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s >= 0.0)
-        .map_or(Duration::from_secs(30), Duration::from_secs_f64)
+        .map_or(Duration::from_secs_f64(default), Duration::from_secs_f64)
 }
 
-/// Where studies live: `sqlite:PATH` (or a plain path).
+/// Where studies live: `sqlite:PATH` (or a plain path), or `postgres://…`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Storage {
     /// A SQLite database file.
     Sqlite(PathBuf),
+    /// A PostgreSQL database.
+    Postgres(PgUrl),
+}
+
+/// A PostgreSQL connection URL. Its password is never shown: [`Storage::label`] and
+/// `Debug` print `***` in its place.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PgUrl {
+    /// The URL as given, less thaw's own `sslrootcert` parameter.
+    url: String,
+    /// The URL with its password hidden.
+    label: String,
+    /// `sslrootcert=PATH`: the CA that the server's certificate must chain to; its host
+    /// name is verified too.
+    root_cert: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for PgUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+impl PgUrl {
+    fn parse(url: &str) -> Result<Self> {
+        let label = redact(url);
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let mut root_cert = None;
+        let mut kept = Vec::new();
+        for kv in query.split('&').filter(|kv| !kv.is_empty()) {
+            match kv.split_once('=') {
+                Some(("sslrootcert", path)) => root_cert = Some(PathBuf::from(path)),
+                _ => kept.push(kv),
+            }
+        }
+        let url = if kept.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        url.parse::<postgres::Config>().map_err(|e| {
+            StudyError::Invalid(format!(
+                "{label}: not a PostgreSQL URL: {}",
+                redact(&e.to_string())
+            ))
+        })?;
+        Ok(Self {
+            url,
+            label,
+            root_cert,
+        })
+    }
+
+    fn connect(&self) -> std::result::Result<postgres::Client, DbError> {
+        use postgres::config::SslMode;
+        let mut config: postgres::Config = self.url.parse().map_err(DbError::Postgres)?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        if config.get_password().is_none()
+            && let Ok(pw) = std::env::var("PGPASSWORD")
+        {
+            config.password(pw);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("thaw");
+        }
+        if config.get_ssl_mode() == SslMode::Disable {
+            return Ok(config.connect(postgres::NoTls)?);
+        }
+        Ok(config.connect(self.tls()?)?)
+    }
+
+    /// TLS as libpq does it: `sslmode=prefer` (the default) and `require` encrypt
+    /// without checking the certificate; with `sslrootcert=PATH` the certificate must
+    /// chain to that CA and name the host.
+    fn tls(&self) -> std::result::Result<postgres_openssl::MakeTlsConnector, DbError> {
+        use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
+        let tls_err = |e: openssl::error::ErrorStack| DbError::Tls(e.to_string());
+        let mut builder = SslConnector::builder(SslMethod::tls()).map_err(tls_err)?;
+        let verify = match &self.root_cert {
+            Some(ca) => {
+                builder.set_ca_file(ca).map_err(|e| {
+                    DbError::Tls(format!("cannot read sslrootcert {}: {e}", ca.display()))
+                })?;
+                true
+            }
+            None => {
+                builder.set_verify(SslVerifyMode::NONE);
+                false
+            }
+        };
+        let mut make = postgres_openssl::MakeTlsConnector::new(builder.build());
+        make.set_callback(move |cfg, _| {
+            cfg.set_verify_hostname(verify);
+            Ok(())
+        });
+        Ok(make)
+    }
+}
+
+/// `url` with the password of its user part (and any `password=` parameter) as `***`.
+pub fn redact(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(scheme_end) = out.find("://") {
+        let rest = scheme_end + 3;
+        let authority_end = out[rest..].find(['/', '?']).map_or(out.len(), |i| rest + i);
+        if let Some(at) = out[rest..authority_end].rfind('@') {
+            let at = rest + at;
+            if let Some(colon) = out[rest..at].find(':') {
+                out.replace_range(rest + colon + 1..at, "***");
+            }
+        }
+    }
+    let mut i = 0;
+    while let Some(p) = out[i..].find("password=") {
+        let start = i + p + "password=".len();
+        let end = out[start..]
+            .find(['&', ' '])
+            .map_or(out.len(), |e| start + e);
+        out.replace_range(start..end, "***");
+        i = start + 3;
+    }
+    out
 }
 
 impl Storage {
     /// Parses a storage URL.
     pub fn parse(url: &str) -> Result<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(StudyError::Invalid(
-                "PostgreSQL storage is not built yet: use sqlite:PATH (one machine, any number of workers)".into(),
-            ));
+            return PgUrl::parse(url).map(Self::Postgres);
         }
         let path = url
             .strip_prefix("sqlite://")
@@ -117,7 +271,7 @@ impl Storage {
         }
         if let Some((scheme, _)) = path.split_once("://") {
             return Err(StudyError::Invalid(format!(
-                "storage scheme {scheme:?} is not supported: use sqlite:PATH"
+                "storage scheme {scheme:?} is not supported: use sqlite:PATH or postgres://USER@HOST/DB"
             )));
         }
         Ok(Self::Sqlite(PathBuf::from(path)))
@@ -127,74 +281,100 @@ impl Storage {
     pub fn label(&self) -> String {
         match self {
             Self::Sqlite(p) => format!("sqlite:{}", p.display()),
+            Self::Postgres(u) => u.label.clone(),
         }
     }
 
-    /// The folder beside the database where studies keep their trials' files.
+    /// Whether the store is a database server (trials' folders then default to the
+    /// current directory, not to the store's).
+    pub fn is_server(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+
+    /// The folder where studies keep their trials' files by default: beside a SQLite
+    /// database; the current directory for a server.
     pub fn folder(&self) -> &Path {
         match self {
             Self::Sqlite(p) => p
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new(".")),
+            Self::Postgres(_) => Path::new("."),
         }
     }
 
-    /// Opens (creating if `create`) the database with thaw's schema. A store another
+    /// Opens (creating if `create`) the store with thaw's schema. A SQLite store another
     /// process holds locked is waited for [`LOCK_TIMEOUT_VAR`] seconds (default 30).
-    pub fn connect(&self, create: bool) -> Result<Connection> {
-        let Self::Sqlite(path) = self;
+    pub fn connect(&self, create: bool) -> Result<Conn> {
         let label = self.label();
         let err = |source| StudyError::Store {
             storage: label.clone(),
             source,
         };
-        if !create && !path.exists() {
-            return Err(StudyError::Invalid(format!("{label}: no such study store")));
-        }
-        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StudyError::io("cannot create", dir, e))?;
-        }
-        let conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(lock_timeout()).map_err(err)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-        )
-        .map_err(err)?;
-        let has_meta: bool = conn
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'thaw_meta'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map_err(err)?
-            > 0;
-        let tables: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(err)?;
-        if !has_meta && tables > 0 {
+        let mut conn = match self {
+            Self::Sqlite(path) => {
+                if !create && !path.exists() {
+                    return Err(StudyError::Invalid(format!("{label}: no such study store")));
+                }
+                if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| StudyError::io("cannot create", dir, e))?;
+                }
+                let sqlite_err = |e: rusqlite::Error| err(DbError::Sqlite(e));
+                let conn = rusqlite::Connection::open(path).map_err(sqlite_err)?;
+                conn.busy_timeout(lock_timeout()).map_err(sqlite_err)?;
+                conn.execute_batch(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(sqlite_err)?;
+                Conn::Sqlite(conn)
+            }
+            Self::Postgres(u) => Conn::Postgres(Box::new(u.connect().map_err(err)?)),
+        };
+        let postgres = self.is_server();
+        let present = |conn: &mut Conn| -> std::result::Result<Vec<String>, DbError> {
+            let sql = if postgres {
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()"
+            } else {
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+            };
+            conn.query(sql, &[])?.iter().map(|r| r.text(0)).collect()
+        };
+        let tables = present(&mut conn).map_err(err)?;
+        let has_meta = tables.iter().any(|t| t == "thaw_meta");
+        // A SQLite file is thaw's alone; a server's database may hold other tables.
+        let foreign = if postgres {
+            tables.iter().any(|t| TABLES.contains(&t.as_str()))
+        } else {
+            !tables.is_empty()
+        };
+        if !has_meta && foreign {
             return Err(StudyError::Corrupt {
                 storage: label,
                 detail: "the database holds tables but is not a thaw study store".into(),
             });
         }
         if !has_meta {
-            conn.execute_batch(&format!(
-                "BEGIN IMMEDIATE; {SCHEMA} INSERT OR IGNORE INTO thaw_meta VALUES ('schema', '{SCHEMA_VERSION}'); COMMIT;"
-            ))
-            .map_err(err)?;
-        }
-        let version: Option<String> = conn
-            .query_row(
-                "SELECT value FROM thaw_meta WHERE key = 'schema'",
-                [],
-                |r| r.get(0),
+            if !create {
+                return Err(StudyError::Invalid(format!(
+                    "{label}: holds no thaw study store"
+                )));
+            }
+            let mut tx = conn.write("").map_err(err)?;
+            // Another process may have created it while this one waited for the lock.
+            tx.execute_batch(&schema(postgres)).map_err(err)?;
+            tx.exec(
+                "INSERT INTO thaw_meta VALUES ('schema', $1) ON CONFLICT DO NOTHING",
+                crate::args![SCHEMA_VERSION.to_string().as_str()],
             )
-            .optional()
+            .map_err(err)?;
+            tx.commit().map_err(err)?;
+        }
+        let version = conn
+            .query_opt("SELECT value FROM thaw_meta WHERE key = 'schema'", &[])
+            .map_err(err)?
+            .map(|r| r.text(0))
+            .transpose()
             .map_err(err)?;
         if version.as_deref() != Some(&SCHEMA_VERSION.to_string()) {
             return Err(StudyError::Corrupt {
@@ -205,6 +385,95 @@ impl Storage {
             });
         }
         Ok(conn)
+    }
+}
+
+/// A worker identity held by this process: while it lives, no other process can work on
+/// the same study under the same identity (which would take over its trials, since
+/// asking is idempotent per worker). Released when dropped or when the process dies.
+#[derive(Debug)]
+pub struct WorkerClaim {
+    _hold: ClaimHold,
+}
+
+enum ClaimHold {
+    /// An exclusive lock on a file beside the SQLite database.
+    File { _lock: std::fs::File },
+    /// A session-level advisory lock on a connection of its own.
+    Postgres { _session: Box<postgres::Client> },
+}
+
+impl std::fmt::Debug for ClaimHold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::File { .. } => "file lock",
+            Self::Postgres { .. } => "advisory lock",
+        })
+    }
+}
+
+impl Storage {
+    /// Claims worker identity `id` on study `study` for this process.
+    pub fn claim_worker(&self, study: &str, id: &str) -> Result<WorkerClaim> {
+        let taken = || {
+            StudyError::Invalid(format!(
+                "worker `{id}` is already at work on study `{study}` in {} (another process): \
+                 give this one its own --worker-id",
+                self.label()
+            ))
+        };
+        let hold = match self {
+            Self::Sqlite(path) => {
+                let safe: String = format!("{study}@{id}")
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || "-_.@".contains(c) {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                let dir = PathBuf::from(format!("{}.workers", path.display()));
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| StudyError::io("cannot create", &dir, e))?;
+                let lock = dir.join(format!("{safe}.lock"));
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&lock)
+                    .map_err(|e| StudyError::io("cannot open", &lock, e))?;
+                match file.try_lock() {
+                    Ok(()) => ClaimHold::File { _lock: file },
+                    Err(std::fs::TryLockError::WouldBlock) => return Err(taken()),
+                    Err(std::fs::TryLockError::Error(e)) => {
+                        return Err(StudyError::io("cannot lock", &lock, e));
+                    }
+                }
+            }
+            Self::Postgres(u) => {
+                let err = |source| StudyError::Store {
+                    storage: self.label(),
+                    source,
+                };
+                let mut client = u.connect().map_err(err)?;
+                let got: bool = client
+                    .query_one(
+                        "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
+                        &[&format!("thaw-worker:{study}@{id}")],
+                    )
+                    .map_err(|e| err(DbError::Postgres(e)))?
+                    .get(0);
+                if !got {
+                    return Err(taken());
+                }
+                ClaimHold::Postgres {
+                    _session: Box::new(client),
+                }
+            }
+        };
+        Ok(WorkerClaim { _hold: hold })
     }
 }
 
@@ -229,18 +498,16 @@ mod tests {
             Storage::parse("x.db").unwrap(),
             Storage::Sqlite("x.db".into())
         );
-        assert!(
-            Storage::parse("postgres://u:secret@h/db")
-                .unwrap_err()
-                .to_string()
-                .contains("not built yet")
+        let pg = Storage::parse("postgres://u:secret@h:5432/db?sslmode=require").unwrap();
+        assert_eq!(pg.label(), "postgres://u:***@h:5432/db?sslmode=require");
+        assert!(!format!("{pg:?}").contains("secret"));
+        assert_eq!(
+            redact("postgresql://h/db?user=u&password=p4ss&sslmode=disable"),
+            "postgresql://h/db?user=u&password=***&sslmode=disable"
         );
-        assert!(
-            !Storage::parse("postgres://u:secret@h/db")
-                .unwrap_err()
-                .to_string()
-                .contains("secret")
-        );
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        let bad = Storage::parse("postgres://u:secret@h:notaport/db").unwrap_err();
+        assert!(!bad.to_string().contains("secret"), "{bad}");
         assert!(Storage::parse("redis://h").is_err() && Storage::parse("sqlite:").is_err());
 
         let dir = tempfile::tempdir().unwrap();
@@ -249,7 +516,7 @@ mod tests {
         s.connect(true).unwrap();
         s.connect(false).unwrap();
         let other = dir.path().join("other.db");
-        Connection::open(&other)
+        rusqlite::Connection::open(&other)
             .unwrap()
             .execute_batch("CREATE TABLE t (x)")
             .unwrap();

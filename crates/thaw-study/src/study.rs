@@ -18,10 +18,11 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 use serde_json::{Map, Value};
 use thaw_hpo::{Hold, HpoError, Optimizer};
 
+use crate::args;
+use crate::db::{Conn, DbError, Sql, Tx};
 use crate::error::{Result, StudyError};
 use crate::pool::{PoolView, top_up};
 use crate::protocol::End;
@@ -63,7 +64,7 @@ pub enum Ask {
 
 /// A study opened for work.
 pub struct Study {
-    conn: Connection,
+    conn: Conn,
     storage: Storage,
     name: String,
     settings: StudySettings,
@@ -71,9 +72,16 @@ pub struct Study {
     device: Device,
     optimizer: Box<dyn Optimizer>,
     replayed: usize,
+    /// The call in progress is being sent again after a lost connection.
+    retrying: bool,
+    reconnects: u64,
 }
 
-fn sql(storage: &Storage) -> impl Fn(rusqlite::Error) -> StudyError + '_ {
+/// Environment variable: seconds a study keeps reconnecting to a server it lost
+/// (restarted, unreachable) before the call fails.
+pub const RECONNECT_VAR: &str = "THAW_RECONNECT_S";
+
+fn sql(storage: &Storage) -> impl Fn(DbError) -> StudyError + '_ {
     move |source| StudyError::Store {
         storage: storage.label(),
         source,
@@ -115,10 +123,8 @@ impl Study {
         }
         let mut conn = storage.connect(true)?;
         let err = sql(storage);
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&err)?;
-        match record::find_study(&tx, storage, name)? {
+        let mut tx = conn.write(name).map_err(&err)?;
+        match record::find_study(&mut tx, storage, name)? {
             Some((id, old)) => {
                 if let Some(detail) = old.identity_diff(&settings) {
                     return Err(StudyError::SettingsMismatch {
@@ -128,22 +134,61 @@ impl Study {
                     });
                 }
                 let text = serde_json::to_string(&settings).expect("settings serialise");
-                tx.execute(
-                    "UPDATE studies SET settings = ?1 WHERE id = ?2",
-                    params![text, id],
+                tx.exec(
+                    "UPDATE studies SET settings = $1 WHERE id = $2",
+                    args![&text, id],
                 )
                 .map_err(&err)?;
             }
             None => {
                 let text = serde_json::to_string(&settings).expect("settings serialise");
-                tx.execute(
-                    "INSERT INTO studies (name, settings, created_at) VALUES (?1, ?2, ?3)",
-                    params![name, text, now()],
+                tx.exec(
+                    "INSERT INTO studies (name, settings, created_at) VALUES ($1, $2, $3)",
+                    args![name, &text, now()],
                 )
                 .map_err(&err)?;
             }
         }
         tx.commit().map_err(&err)?;
+        Self::start(storage, conn, name, settings, dir, device)
+    }
+
+    /// Opens study `name`, which exists in `storage`, with the settings stored with it:
+    /// a worker joining a study that `thaw tune` or another worker created.
+    pub fn join(
+        storage: &Storage,
+        name: &str,
+        dir: Option<PathBuf>,
+        device: Device,
+    ) -> Result<Self> {
+        let mut conn = storage.connect(false)?;
+        let err = sql(storage);
+        let mut tx = conn.read().map_err(&err)?;
+        let found = record::find_study(&mut tx, storage, name)?;
+        let names = record::study_names(&mut tx, storage)?;
+        tx.commit().map_err(&err)?;
+        let Some((_, settings)) = found else {
+            return Err(StudyError::Invalid(format!(
+                "{}: no study `{name}` (studies: {})",
+                storage.label(),
+                if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                }
+            )));
+        };
+        Self::start(storage, conn, name, settings, dir, device)
+    }
+
+    fn start(
+        storage: &Storage,
+        conn: Conn,
+        name: &str,
+        settings: StudySettings,
+        dir: Option<PathBuf>,
+        device: Device,
+    ) -> Result<Self> {
         let optimizer = settings.method.build(settings.seed, &device)?;
         // Absolute: the program runs in its own working directory.
         let dir = dir.unwrap_or_else(|| storage.folder().join(name));
@@ -158,6 +203,8 @@ impl Study {
             device,
             optimizer,
             replayed: 0,
+            retrying: false,
+            reconnects: 0,
         };
         let rec = study.record()?;
         replay(
@@ -179,14 +226,60 @@ impl Study {
         &self.settings
     }
 
+    /// The store.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
     /// The folder of trial `number`.
     pub fn trial_dir(&self, number: u64) -> PathBuf {
         trial_dir(&self.dir, number)
     }
 
     /// The study's record as stored now.
-    pub fn record(&self) -> Result<Record> {
-        record::load(&self.conn, &self.storage, &self.name)
+    pub fn record(&mut self) -> Result<Record> {
+        self.retried(|s| record::load(&mut s.conn, &s.storage, &s.name))
+    }
+
+    /// How many times the study reconnected to its server after losing it.
+    pub fn reconnects(&self) -> u64 {
+        self.reconnects
+    }
+
+    /// Runs `op`; while the store's server cannot be reached it reconnects and runs
+    /// `op` again (for up to [`RECONNECT_VAR`] seconds, default 120). Every call it
+    /// wraps is safe to send twice: asking is idempotent per worker, a report already
+    /// committed with the same value is not recorded again, and a segment already ended
+    /// is not ended twice.
+    fn retried<T>(&mut self, mut op: impl FnMut(&mut Self) -> Result<T>) -> Result<T> {
+        let window = crate::store::seconds_var(RECONNECT_VAR, 120.0);
+        let start = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(50);
+        self.retrying = false;
+        loop {
+            match op(self) {
+                Err(e) if e.is_connection_lost() && start.elapsed() < window => {
+                    self.retrying = true;
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_secs(2));
+                    match self.storage.connect(false) {
+                        Ok(c) => {
+                            self.conn = c;
+                            self.reconnects += 1;
+                        }
+                        Err(e) if e.is_connection_lost() => {}
+                        Err(e) => {
+                            self.retrying = false;
+                            return Err(e);
+                        }
+                    }
+                }
+                r => {
+                    self.retrying = false;
+                    return r;
+                }
+            }
+        }
     }
 
     /// Rebuilds the optimiser from scratch (after a failed commit left it ahead of the
@@ -208,28 +301,29 @@ impl Study {
 
     /// Work for `worker`; see the module docs.
     pub fn ask(&mut self, worker: &str) -> Result<Ask> {
+        self.retried(|s| s.ask_once(worker))
+    }
+
+    fn ask_once(&mut self, worker: &str) -> Result<Ask> {
         let storage = self.storage.clone();
         let err = sql(&storage);
         let lease = self.settings.lease_s;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&err)?;
+        let mut tx = self.conn.write(&self.name).map_err(&err)?;
         // 0. Assignments whose epochs were all recorded but whose end was not (thaw was
         //    stopped between the last report and the end of the segment) are complete:
         //    queued ones, this worker's own (asking again means it started over) and
         //    those whose lease ended. Another live worker's are its own to end.
-        tx.execute(
-            "UPDATE trials SET state = CASE WHEN epochs >= ?1 THEN 'done' ELSE 'frozen' END,
+        tx.exec(
+            "UPDATE trials SET state = CASE WHEN epochs >= $1 THEN 'done' ELSE 'frozen' END,
                  worker = NULL, lease_until = NULL, failures = 0
-             WHERE study_id = (SELECT id FROM studies WHERE name = ?2)
+             WHERE study_id = (SELECT id FROM studies WHERE name = $2)
                AND target > 0 AND epochs >= target
                AND (state = 'pending'
-                    OR (state = 'running' AND (worker = ?3 OR lease_until < ?4)))",
-            params![self.settings.max_epochs as i64, self.name, worker, now()],
+                    OR (state = 'running' AND (worker = $3 OR lease_until < $4)))",
+            args![self.settings.max_epochs as i64, &self.name, worker, now()],
         )
         .map_err(&err)?;
-        let mut rec = record::load(&tx, &storage, &self.name)?;
+        let mut rec = record::load_in(&mut tx, &storage, &self.name)?;
         let id = rec.id;
         let t = now();
         // 1. The trial this worker already holds (asking again is idempotent).
@@ -238,9 +332,9 @@ impl Study {
             .iter()
             .find(|x| x.state == State::Running && x.worker.as_deref() == Some(worker))
         {
-            tx.execute(
-                "UPDATE trials SET lease_until = ?1 WHERE study_id = ?2 AND number = ?3",
-                params![t + lease, id, tr.number as i64],
+            tx.exec(
+                "UPDATE trials SET lease_until = $1 WHERE study_id = $2 AND number = $3",
+                args![t + lease, id, tr.number as i64],
             )
             .map_err(&err)?;
             let trial = trial_of(
@@ -256,31 +350,28 @@ impl Study {
             return Ok(Ask::Trial(trial));
         }
         // 2. Leases that ended go back to the queue.
-        tx.execute(
+        tx.exec(
             "UPDATE trials SET state = 'pending', worker = NULL, lease_until = NULL
-             WHERE study_id = ?1 AND state = 'running' AND lease_until < ?2",
-            params![id, t],
+             WHERE study_id = $1 AND state = 'running' AND lease_until < $2",
+            args![id, t],
         )
         .map_err(&err)?;
         // 3. The queue: handed-back trials, oldest number first.
-        let queued: Option<(i64, String, i64, i64, i64)> = tx
-            .query_row(
+        let queued = tx
+            .query_opt(
                 "SELECT number, params, epochs, target, attempts FROM trials
-                 WHERE study_id = ?1 AND state = 'pending' ORDER BY number LIMIT 1",
-                params![id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                 WHERE study_id = $1 AND state = 'pending' ORDER BY number LIMIT 1",
+                args![id],
             )
-            .map_or_else(
-                |e| match e {
-                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                    e => Err(e),
-                },
-                |v| Ok(Some(v)),
-            )
+            .map_err(&err)?
+            .map(|r| -> std::result::Result<_, DbError> {
+                Ok((r.int(0)?, r.text(1)?, r.int(2)?, r.int(3)?, r.int(4)?))
+            })
+            .transpose()
             .map_err(&err)?;
         if let Some((number, p, epochs, target, attempts)) = queued {
             let params_map: Map<String, Value> = serde_json::from_str(&p).unwrap_or_default();
-            lease_to(&tx, id, number, worker, t + lease).map_err(&err)?;
+            lease_to(&mut tx, id, number, worker, t + lease).map_err(&err)?;
             let trial = trial_of(
                 &self.dir,
                 self.settings.max_epochs,
@@ -346,13 +437,13 @@ impl Study {
         for (u, origin) in new {
             let number = rec.trials.len() as u64;
             let config = self.settings.space.decode(&u);
-            tx.execute(
-                "INSERT INTO trials (study_id, number, params, encoded, origin, state) VALUES (?1, ?2, ?3, ?4, ?5, 'candidate')",
-                params![
+            tx.exec(
+                "INSERT INTO trials (study_id, number, params, encoded, origin, state) VALUES ($1, $2, $3, $4, $5, 'candidate')",
+                args![
                     id,
                     number as i64,
-                    Value::Object(config.clone()).to_string(),
-                    serde_json::to_string(&u).expect("numbers"),
+                    Value::Object(config.clone()).to_string().as_str(),
+                    serde_json::to_string(&u).expect("numbers").as_str(),
                     origin.as_str()
                 ],
             )
@@ -398,11 +489,11 @@ impl Study {
                 .collect::<Vec<_>>(),
         )
         .expect("plain values");
-        let written = (|| -> rusqlite::Result<()> {
-            tx.execute(
+        let written = (|| -> std::result::Result<(), DbError> {
+            tx.exec(
                 "INSERT INTO decisions (study_id, seq, trial, from_epoch, to_epoch, granted, seen, pool, held, budget_left, worker, decided_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                args![
                     id,
                     seq,
                     action.config as i64,
@@ -411,17 +502,17 @@ impl Study {
                     granted as i64,
                     seen,
                     pool as i64,
-                    held_text,
+                    &held_text,
                     left as i64,
                     worker,
                     t
                 ],
             )?;
-            tx.execute(
-                "UPDATE trials SET target = ?1 WHERE study_id = ?2 AND number = ?3",
-                params![granted as i64, id, action.config as i64],
+            tx.exec(
+                "UPDATE trials SET target = $1 WHERE study_id = $2 AND number = $3",
+                args![granted as i64, id, action.config as i64],
             )?;
-            lease_to(&tx, id, action.config as i64, worker, t + lease)?;
+            lease_to(&mut tx, id, action.config as i64, worker, t + lease)?;
             tx.commit()
         })();
         if let Err(e) = written {
@@ -445,31 +536,34 @@ impl Study {
 
     /// A transaction on a trial `worker` must hold; returns its (epochs, target).
     fn held_by<'c>(
-        conn: &'c mut Connection,
+        conn: &'c mut Conn,
         storage: &Storage,
         study: &str,
         number: u64,
         worker: &str,
-    ) -> Result<(Transaction<'c>, i64, usize, usize)> {
+    ) -> Result<(Tx<'c>, i64, usize, usize)> {
         let err = sql(storage);
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&err)?;
-        let (id, _) = record::find_study(&tx, storage, study)?
+        let mut tx = conn.write(study).map_err(&err)?;
+        let (id, _) = record::find_study(&mut tx, storage, study)?
             .ok_or_else(|| StudyError::Invalid(format!("no study `{study}`")))?;
-        let row: (String, Option<String>, i64, i64) = tx
-            .query_row(
-                "SELECT state, worker, epochs, target FROM trials WHERE study_id = ?1 AND number = ?2",
-                params![id, number as i64],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        let row = tx
+            .query_opt(
+                "SELECT state, worker, epochs, target FROM trials WHERE study_id = $1 AND number = $2",
+                args![id, number as i64],
             )
-            .map_err(|_| StudyError::Invalid(format!("study `{study}` has no trial {number}")))?;
+            .map_err(&err)?
+            .ok_or_else(|| StudyError::Invalid(format!("study `{study}` has no trial {number}")))?;
+        let row = (|| -> std::result::Result<_, DbError> {
+            Ok((row.text(0)?, row.opt_text(1)?, row.int(2)?, row.int(3)?))
+        })()
+        .map_err(&err)?;
         if row.0 != "running" || row.1.as_deref() != Some(worker) {
-            return Err(StudyError::Invalid(format!(
-                "trial {number} is not held by worker {worker} (state {}, worker {}): its lease ended and it went back to the queue",
-                row.0,
-                row.1.as_deref().unwrap_or("none")
-            )));
+            return Err(StudyError::LeaseLost {
+                trial: number,
+                worker: worker.to_string(),
+                state: row.0,
+                holder: row.1.unwrap_or_else(|| "none".into()),
+            });
         }
         Ok((tx, id, row.2.max(0) as usize, row.3.max(0) as usize))
     }
@@ -479,13 +573,15 @@ impl Study {
     /// recorded as the worst value.
     pub fn tell(&mut self, number: u64, worker: &str, epoch: usize, value: f64) -> Result<()> {
         let note = (!value.is_finite()).then(|| format!("reported {value}"));
-        self.record_epoch(
-            number,
-            worker,
-            epoch,
-            value.is_finite().then_some(value),
-            note,
-        )
+        self.retried(|s| {
+            s.record_epoch(
+                number,
+                worker,
+                epoch,
+                value.is_finite().then_some(value),
+                note.clone(),
+            )
+        })
     }
 
     fn record_epoch(
@@ -499,15 +595,31 @@ impl Study {
         let storage = self.storage.clone();
         let err = sql(&storage);
         let lease = self.settings.lease_s;
-        let (tx, id, epochs, target) =
+        let retrying = self.retrying;
+        let (mut tx, id, epochs, target) =
             Self::held_by(&mut self.conn, &storage, &self.name, number, worker)?;
-        if epoch == 0 {
-            let any: i64 = tx
-                .query_row(
-                    "SELECT count(*) FROM epochs WHERE study_id = ?1 AND trial = ?2",
-                    params![id, number as i64],
-                    |r| r.get(0),
+        if retrying && epoch <= epochs {
+            // The report is sent again after a lost connection: its first sending may
+            // have committed. Recorded with the same value, it is done.
+            let row = tx
+                .query_opt(
+                    "SELECT value FROM epochs WHERE study_id = $1 AND trial = $2 AND epoch = $3",
+                    args![id, number as i64, epoch as i64],
                 )
+                .map_err(&err)?;
+            let recorded = row.map(|r| r.opt_real(0)).transpose().map_err(&err)?;
+            if recorded.is_some_and(|v| v.map(f64::to_bits) == value.map(f64::to_bits)) {
+                return Ok(());
+            }
+        }
+        if epoch == 0 {
+            let any = tx
+                .query_opt(
+                    "SELECT count(*) FROM epochs WHERE study_id = $1 AND trial = $2",
+                    args![id, number as i64],
+                )
+                .map_err(&err)?
+                .map_or(Ok(0), |r| r.int(0))
                 .map_err(&err)?;
             if any == 1 && epochs == 0 {
                 // A first segment run again (thaw was stopped after it recorded epoch 0)
@@ -527,14 +639,14 @@ impl Study {
             )));
         }
         let t = now();
-        tx.execute(
-            "INSERT INTO epochs (study_id, trial, epoch, value, note, worker, reported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![id, number as i64, epoch as i64, value, note, worker, t],
+        tx.exec(
+            "INSERT INTO epochs (study_id, trial, epoch, value, note, worker, reported_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            args![id, number as i64, epoch as i64, value, &note, worker, t],
         )
         .map_err(&err)?;
-        tx.execute(
-            "UPDATE trials SET epochs = epochs + ?1, lease_until = ?2 WHERE study_id = ?3 AND number = ?4",
-            params![i64::from(epoch > 0), t + lease, id, number as i64],
+        tx.exec(
+            "UPDATE trials SET epochs = epochs + $1, lease_until = $2 WHERE study_id = $3 AND number = $4",
+            args![i64::from(epoch > 0), t + lease, id, number as i64],
         )
         .map_err(&err)?;
         tx.commit().map_err(&err)
@@ -542,13 +654,18 @@ impl Study {
 
     /// Renews `worker`'s lease on trial `number`; an error if the lease was lost.
     pub fn heartbeat(&mut self, number: u64, worker: &str) -> Result<()> {
+        self.retried(|s| s.heartbeat_once(number, worker))
+    }
+
+    fn heartbeat_once(&mut self, number: u64, worker: &str) -> Result<()> {
         let storage = self.storage.clone();
         let err = sql(&storage);
         let lease = self.settings.lease_s;
-        let (tx, id, _, _) = Self::held_by(&mut self.conn, &storage, &self.name, number, worker)?;
-        tx.execute(
-            "UPDATE trials SET lease_until = ?1 WHERE study_id = ?2 AND number = ?3",
-            params![now() + lease, id, number as i64],
+        let (mut tx, id, _, _) =
+            Self::held_by(&mut self.conn, &storage, &self.name, number, worker)?;
+        tx.exec(
+            "UPDATE trials SET lease_until = $1 WHERE study_id = $2 AND number = $3",
+            args![now() + lease, id, number as i64],
         )
         .map_err(&err)?;
         tx.commit().map_err(&err)
@@ -561,12 +678,20 @@ impl Study {
     ///   the worst value;
     /// - stopped: back to the queue at once, its recorded epochs kept.
     pub fn finish(&mut self, number: u64, worker: &str, end: &End) -> Result<()> {
+        self.retried(|s| s.finish_once(number, worker, end))
+    }
+
+    fn finish_once(&mut self, number: u64, worker: &str, end: &End) -> Result<()> {
         let storage = self.storage.clone();
         let err = sql(&storage);
         let retries = self.settings.retries;
         let max = self.settings.max_epochs;
-        let (tx, id, epochs, target) =
-            Self::held_by(&mut self.conn, &storage, &self.name, number, worker)?;
+        let held = Self::held_by(&mut self.conn, &storage, &self.name, number, worker);
+        let (mut tx, id, epochs, target) = match held {
+            // Sent again after a lost connection: its first sending committed.
+            Err(StudyError::LeaseLost { .. }) if self.retrying => return Ok(()),
+            r => r?,
+        };
         let n = number as i64;
         match end {
             End::Completed => {
@@ -576,57 +701,60 @@ impl Study {
                     )));
                 }
                 let state = if epochs >= max { "done" } else { "frozen" };
-                tx.execute(
-                    "UPDATE trials SET state = ?1, worker = NULL, lease_until = NULL, failures = 0 WHERE study_id = ?2 AND number = ?3",
-                    params![state, id, n],
+                tx.exec(
+                    "UPDATE trials SET state = $1, worker = NULL, lease_until = NULL, failures = 0 WHERE study_id = $2 AND number = $3",
+                    args![state, id, n],
                 )
                 .map_err(&err)?;
             }
             End::Stopped => {
-                tx.execute(
-                    "UPDATE trials SET state = 'pending', worker = NULL, lease_until = NULL WHERE study_id = ?1 AND number = ?2",
-                    params![id, n],
+                tx.exec(
+                    "UPDATE trials SET state = 'pending', worker = NULL, lease_until = NULL WHERE study_id = $1 AND number = $2",
+                    args![id, n],
                 )
                 .map_err(&err)?;
             }
             End::Failed { reason, retry } => {
-                let failures: i64 = tx
-                    .query_row(
-                        "SELECT failures FROM trials WHERE study_id = ?1 AND number = ?2",
-                        params![id, n],
-                        |r| r.get(0),
+                let failures = tx
+                    .query_opt(
+                        "SELECT failures FROM trials WHERE study_id = $1 AND number = $2",
+                        args![id, n],
                     )
+                    .map_err(&err)?
+                    .map_or(Ok(0), |r| r.int(0))
                     .map_err(&err)?;
                 if *retry && (failures as u64) < u64::from(retries) {
-                    tx.execute(
-                        "UPDATE trials SET state = 'pending', worker = NULL, lease_until = NULL, failures = failures + 1, reason = ?1
-                         WHERE study_id = ?2 AND number = ?3",
-                        params![reason, id, n],
+                    tx.exec(
+                        "UPDATE trials SET state = 'pending', worker = NULL, lease_until = NULL, failures = failures + 1, reason = $1
+                         WHERE study_id = $2 AND number = $3",
+                        args![reason, id, n],
                     )
                     .map_err(&err)?;
                 } else {
                     let last_failed: Option<Option<f64>> = tx
-                        .query_row(
-                            "SELECT value FROM epochs WHERE study_id = ?1 AND trial = ?2 AND epoch = ?3",
-                            params![id, n, epochs as i64],
-                            |r| r.get(0),
+                        .query_opt(
+                            "SELECT value FROM epochs WHERE study_id = $1 AND trial = $2 AND epoch = $3",
+                            args![id, n, epochs as i64],
                         )
-                        .ok();
+                        .map_err(&err)?
+                        .map(|r| r.opt_real(0))
+                        .transpose()
+                        .map_err(&err)?;
                     // A non-finite report already recorded the worst value at `epochs`.
                     let recorded_worst = epochs > 0 && matches!(last_failed, Some(None));
                     if !recorded_worst && epochs < target && epochs < max {
-                        tx.execute(
-                            "INSERT INTO epochs (study_id, trial, epoch, value, note, worker, reported_at) VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6)",
-                            params![id, n, epochs as i64 + 1, format!("failed: {reason}"), worker, now()],
+                        tx.exec(
+                            "INSERT INTO epochs (study_id, trial, epoch, value, note, worker, reported_at) VALUES ($1, $2, $3, NULL, $4, $5, $6)",
+                            args![id, n, epochs as i64 + 1, format!("failed: {reason}").as_str(), worker, now()],
                         )
                         .map_err(&err)?;
-                        tx.execute("UPDATE trials SET epochs = epochs + 1 WHERE study_id = ?1 AND number = ?2", params![id, n])
+                        tx.exec("UPDATE trials SET epochs = epochs + 1 WHERE study_id = $1 AND number = $2", args![id, n])
                             .map_err(&err)?;
                     }
-                    tx.execute(
-                        "UPDATE trials SET state = 'failed', worker = NULL, lease_until = NULL, failures = failures + 1, reason = ?1
-                         WHERE study_id = ?2 AND number = ?3",
-                        params![reason, id, n],
+                    tx.exec(
+                        "UPDATE trials SET state = 'failed', worker = NULL, lease_until = NULL, failures = failures + 1, reason = $1
+                         WHERE study_id = $2 AND number = $3",
+                        args![reason, id, n],
                     )
                     .map_err(&err)?;
                 }
@@ -649,16 +777,16 @@ impl Study {
 }
 
 fn lease_to(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_>,
     id: i64,
     number: i64,
     worker: &str,
     until: f64,
-) -> rusqlite::Result<usize> {
-    tx.execute(
-        "UPDATE trials SET state = 'running', worker = ?1, lease_until = ?2, attempts = attempts + 1
-         WHERE study_id = ?3 AND number = ?4",
-        params![worker, until, id, number],
+) -> std::result::Result<u64, DbError> {
+    tx.exec(
+        "UPDATE trials SET state = 'running', worker = $1, lease_until = $2, attempts = attempts + 1
+         WHERE study_id = $3 AND number = $4",
+        args![worker, until, id, number],
     )
 }
 

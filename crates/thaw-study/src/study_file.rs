@@ -41,6 +41,16 @@ pub enum Direction {
     Maximize,
 }
 
+impl Direction {
+    /// Whether `a` is a better value of the metric than `b`.
+    pub fn better(self, a: f64, b: f64) -> bool {
+        match self {
+            Self::Minimize => a < b,
+            Self::Maximize => a > b,
+        }
+    }
+}
+
 /// The user's program and what it reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObjectiveSpec {
@@ -64,6 +74,17 @@ pub struct ObjectiveSpec {
     pub retries: u32,
     /// Extra environment variables for the program.
     pub env: BTreeMap<String, String>,
+}
+
+/// `objective` as a study stores it, for workers started elsewhere: its folder made
+/// absolute.
+pub fn stored_objective(objective: &ObjectiveSpec) -> Result<ObjectiveSpec> {
+    let workdir = std::path::absolute(&objective.workdir)
+        .map_err(|e| StudyError::io("cannot resolve", &objective.workdir, e))?;
+    Ok(ObjectiveSpec {
+        workdir,
+        ..objective.clone()
+    })
 }
 
 /// A parsed study file.

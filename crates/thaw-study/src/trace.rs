@@ -2,7 +2,6 @@
 //! epochs spent and seconds since the study was created (for regret curves).
 
 use crate::record::Record;
-use crate::study_file::Direction;
 
 /// The incumbent after one recorded epoch.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -18,15 +17,12 @@ pub struct TracePoint {
 /// One point per recorded epoch ≥ 1, in recording order. Epoch 0 (the value before
 /// training) is not a result of the search and is left out.
 pub fn incumbent_trace(record: &Record) -> Vec<TracePoint> {
-    let better = |a: f64, b: f64| match record.settings.direction {
-        Direction::Minimize => a < b,
-        Direction::Maximize => a > b,
-    };
+    let direction = record.settings.direction;
     let mut best: Option<f64> = None;
     let mut out = Vec::new();
     for e in record.epochs.iter().filter(|e| e.epoch >= 1) {
         if let Some(v) = e.value.filter(|v| v.is_finite())
-            && best.is_none_or(|b| better(v, b))
+            && best.is_none_or(|b| direction.better(v, b))
         {
             best = Some(v);
         }

@@ -30,6 +30,15 @@ pub enum Progress {
         /// To epoch.
         to: usize,
     },
+    /// A worker lost its lease on a trial (it went quiet for longer than the lease, or
+    /// could not reach the store): its program was stopped and the trial went back to
+    /// the queue.
+    LeaseLost {
+        /// Worker name.
+        worker: String,
+        /// Trial number.
+        trial: u64,
+    },
     /// An epoch was recorded.
     Epoch {
         /// Trial number.
@@ -95,6 +104,8 @@ pub fn tune(
     if options.workers == 0 {
         return Err(StudyError::Invalid("at least one worker is needed".into()));
     }
+    let id = options.worker_prefix.trim_end_matches('/');
+    let _claim = study.storage().claim_worker(study.name(), id)?;
     let study = Arc::new(Mutex::new(study));
     let stop = AtomicBool::new(false);
     let streak = Streak {
@@ -187,7 +198,13 @@ fn work(study: &Mutex<Study>, run: &Run<'_>) -> Result<()> {
             dir: &trial.dir,
         };
         let mut reported = false;
-        let end = run_segment(objective, &seg, stop, &mut |event| match event {
+        let lost = || {
+            on_progress(&Progress::LeaseLost {
+                worker: worker.into(),
+                trial: trial.number,
+            });
+        };
+        let run = run_segment(objective, &seg, stop, &mut |event| match event {
             Event::Report { epoch, value } => {
                 lock().tell(trial.number, worker, epoch, value)?;
                 reported |= epoch > 0;
@@ -199,8 +216,21 @@ fn work(study: &Mutex<Study>, run: &Run<'_>) -> Result<()> {
                 Ok(())
             }
             Event::Heartbeat => lock().heartbeat(trial.number, worker),
-        })?;
-        lock().finish(trial.number, worker, &end)?;
+        });
+        let end = match run {
+            Err(StudyError::LeaseLost { .. }) => {
+                lost();
+                continue;
+            }
+            r => r?,
+        };
+        match lock().finish(trial.number, worker, &end) {
+            Err(StudyError::LeaseLost { .. }) => {
+                lost();
+                continue;
+            }
+            r => r?,
+        }
         let failed = match &end {
             End::Failed { reason, .. } if !reported && trial.from_epoch == 0 => {
                 Some(reason.clone())

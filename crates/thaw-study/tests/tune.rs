@@ -71,6 +71,7 @@ fn settings(file: &StudyFile, method: &str, budget: usize) -> StudySettings {
         budget,
         retries: file.objective.retries,
         lease_s: 10.0,
+        objective: None,
     }
 }
 
@@ -124,8 +125,8 @@ fn workers_spend_the_budget_exactly_and_failures_are_recorded_as_the_worst() {
         ..TuneOptions::default()
     };
     thaw_study::tune(study, &file.objective, &options, &|_| {}).unwrap();
-    let conn = storage.connect(false).unwrap();
-    let rec = thaw_study::record::load(&conn, &storage, "asha").unwrap();
+    let mut conn = storage.connect(false).unwrap();
+    let rec = thaw_study::record::load(&mut conn, &storage, "asha").unwrap();
     assert_eq!(rec.spent(), 60, "the budget is exact with 3 workers");
     check_consistent(&rec);
     // Every failing kind that was tried ended as a failure with its reason, and the epoch
@@ -178,7 +179,7 @@ fn workers_spend_the_budget_exactly_and_failures_are_recorded_as_the_worst() {
     assert!(e.to_string().contains("method was"), "{e}");
     let more = Study::open(&storage, "asha", settings(&file, "asha", 70), None, device).unwrap();
     thaw_study::tune(more, &file.objective, &TuneOptions::default(), &|_| {}).unwrap();
-    let rec = thaw_study::record::load(&conn, &storage, "asha").unwrap();
+    let rec = thaw_study::record::load(&mut conn, &storage, "asha").unwrap();
     assert_eq!(rec.spent(), 70);
     check_consistent(&rec);
 }
@@ -254,10 +255,10 @@ fn ask_is_idempotent_and_a_second_run_resumes_the_same_trajectory() {
             .unwrap();
     }
     thaw_study::tune(study, &file.objective, &TuneOptions::default(), &|_| {}).unwrap();
-    let conn_a = a.connect(false).unwrap();
-    let conn_b = b.connect(false).unwrap();
-    let ra = thaw_study::record::load(&conn_a, &a, "s").unwrap();
-    let rb = thaw_study::record::load(&conn_b, &b, "s").unwrap();
+    let mut conn_a = a.connect(false).unwrap();
+    let mut conn_b = b.connect(false).unwrap();
+    let ra = thaw_study::record::load(&mut conn_a, &a, "s").unwrap();
+    let rb = thaw_study::record::load(&mut conn_b, &b, "s").unwrap();
     let key = |r: &Record| {
         r.epochs
             .iter()
@@ -302,8 +303,8 @@ fn a_program_that_never_starts_stops_the_study_with_its_budget_kept() {
         text.contains("5 times in a row") && text.contains("log.txt"),
         "{text}"
     );
-    let conn = storage.connect(false).unwrap();
-    let rec = thaw_study::record::load(&conn, &storage, "broken").unwrap();
+    let mut conn = storage.connect(false).unwrap();
+    let rec = thaw_study::record::load(&mut conn, &storage, "broken").unwrap();
     assert!(
         rec.spent() <= 5,
         "the budget is kept: {} spent",

@@ -28,7 +28,7 @@ studies must share the metric, its direction and the epochs of a full training."
 #[derive(Debug, Parser)]
 #[command(name = "compare", after_help = EXAMPLES)]
 pub struct CompareArgs {
-    /// Stores to read (repeatable): sqlite:PATH.
+    /// Stores to read (repeatable): sqlite:PATH or postgres://USER@HOST/DB.
     #[arg(long, default_value = "sqlite:thaw.db")]
     storage: Vec<String>,
     /// Studies to compare (repeatable) [default: every study of the stores].
@@ -53,10 +53,10 @@ fn load_all(a: &CompareArgs) -> anyhow::Result<Vec<Record>> {
     let mut records = Vec::new();
     for text in &a.storage {
         let storage = Storage::parse(text)?;
-        let conn = storage.connect(false)?;
-        for name in record::study_names(&conn, &storage)? {
+        let mut conn = storage.connect(false)?;
+        for name in record::study_names(&mut conn, &storage)? {
             if a.study.is_empty() || a.study.contains(&name) {
-                records.push(record::load(&conn, &storage, &name)?);
+                records.push(record::load(&mut conn, &storage, &name)?);
             }
         }
     }

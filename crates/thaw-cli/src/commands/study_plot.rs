@@ -352,10 +352,7 @@ fn rule(rec: &Record) -> anyhow::Result<String> {
 /// The incumbent panel: the best finite value after each epoch ≥ 1, in recording order.
 fn incumbent(rec: &Record) -> StepPanel {
     let s = &rec.settings;
-    let better = |v: f64, b: f64| match s.direction {
-        Direction::Minimize => v < b,
-        Direction::Maximize => v > b,
-    };
+    let better = |v: f64, b: f64| s.direction.better(v, b);
     let (mut steps, mut marks) = (Vec::new(), Vec::new());
     let mut best: Option<(f64, u64, usize)> = None;
     let mut failed = 0;

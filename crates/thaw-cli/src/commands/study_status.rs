@@ -14,7 +14,7 @@ pub struct StudyArgs {
     /// Study name (may be left out when the store holds one study).
     #[arg(long)]
     study: Option<String>,
-    /// Where studies live: sqlite:PATH.
+    /// Where studies live: sqlite:PATH or postgres://USER@HOST/DB.
     #[arg(long, default_value = "sqlite:thaw.db")]
     storage: String,
 }
@@ -22,11 +22,11 @@ pub struct StudyArgs {
 impl StudyArgs {
     pub(crate) fn load(&self) -> anyhow::Result<(Storage, Record)> {
         let storage = Storage::parse(&self.storage)?;
-        let conn = storage.connect(false)?;
+        let mut conn = storage.connect(false)?;
         let name = match &self.study {
             Some(n) => n.clone(),
             None => {
-                let names = record::study_names(&conn, &storage)?;
+                let names = record::study_names(&mut conn, &storage)?;
                 match names.as_slice() {
                     [one] => one.clone(),
                     [] => anyhow::bail!("{} holds no study", storage.label()),
@@ -39,7 +39,7 @@ impl StudyArgs {
                 }
             }
         };
-        let rec = record::load(&conn, &storage, &name)?;
+        let rec = record::load(&mut conn, &storage, &name)?;
         Ok((storage, rec))
     }
 }
@@ -136,7 +136,6 @@ pub fn report(
         }
         None => writeln!(out, "best {}: none reported yet", s.metric)?,
     }
-    let minimize = s.direction == thaw_study::Direction::Minimize;
     let mut rows: Vec<(u64, f64, usize)> = rec
         .trials
         .iter()
@@ -147,12 +146,16 @@ pub fn report(
                 .into_iter()
                 .flatten()
                 .filter(|v| v.is_finite())
-                .reduce(|a, b| if (a < b) == minimize { a } else { b });
+                .reduce(|a, b| if s.direction.better(b, a) { b } else { a });
             (t.number, best.unwrap_or(f64::NAN), t.epochs)
         })
         .collect();
     rows.sort_by(|a, b| {
-        let (x, y) = if minimize { (a.1, b.1) } else { (-a.1, -b.1) };
+        let (x, y) = if s.direction == thaw_study::Direction::Minimize {
+            (a.1, b.1)
+        } else {
+            (-a.1, -b.1)
+        };
         x.is_nan()
             .cmp(&y.is_nan())
             .then(x.total_cmp(&y))

@@ -50,7 +50,8 @@ pub struct TuneArgs {
     /// Study name [default: the study file's name without .toml].
     #[arg(long)]
     study: Option<String>,
-    /// Where studies live: sqlite:PATH.
+    /// Where studies live: sqlite:PATH, or postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+    /// (workers on other machines join with `thaw worker`).
     #[arg(long, default_value = "sqlite:thaw.db")]
     storage: String,
     /// Folder of the trials' checkpoints and logs [default: <store folder>/<study>].
@@ -69,6 +70,11 @@ pub struct TuneArgs {
     /// Trials trained in parallel on this machine.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=256))]
     workers: u64,
+    /// This process's worker identity [default: the host name]: its workers are
+    /// `<ID>/w1`, `<ID>/w2`, …, and a restarted process with the same identity resumes
+    /// their trials at once. Two live processes cannot share one.
+    #[arg(long, value_parser = parse_worker_id)]
+    worker_id: Option<String>,
     /// Seed of every random choice (the optimiser and the candidate pool).
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -89,6 +95,14 @@ pub struct TuneArgs {
     device: DeviceArg,
     #[command(flatten)]
     quiet: QuietArg,
+}
+
+/// A worker identity: printable, no `/` (it prefixes the worker names).
+pub(crate) fn parse_worker_id(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.len() > 100 || s.contains('/') || s.chars().any(char::is_control) {
+        return Err("a worker identity is 1–100 printable characters without `/`".into());
+    }
+    Ok(s.to_string())
 }
 
 /// Runs `thaw tune`.
@@ -128,10 +142,10 @@ pub fn run(a: TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         budget,
         retries: o.retries,
         lease_s: a.lease_s,
+        objective: Some(thaw_study::study_file::stored_objective(o)?),
     };
     let study = Study::open(&storage, &name, settings, a.dir.clone(), device)
         .with_context(|| format!("opening study `{name}`"))?;
-    let before = study.record()?;
     writeln!(
         out,
         "study `{name}` in {}: {} on {} ({} parameters, {} epochs each), budget {budget} epochs, {} worker(s), seed {}",
@@ -143,6 +157,33 @@ pub fn run(a: TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         a.workers,
         a.seed
     )?;
+    let workers = Workers {
+        count: a.workers as usize,
+        id: a.worker_id.clone(),
+        quiet: a.quiet.quiet,
+    };
+    run_workers(study, o, &workers, out)
+}
+
+/// How many workers run here, and under which identity.
+pub(crate) struct Workers {
+    pub count: usize,
+    pub id: Option<String>,
+    pub quiet: bool,
+}
+
+/// Runs `workers` on `study` until its budget is spent, with a progress bar, and prints
+/// the study's status.
+pub(crate) fn run_workers(
+    mut study: Study,
+    objective: &thaw_study::ObjectiveSpec,
+    workers: &Workers,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let storage = study.storage().clone();
+    let name = study.name().to_string();
+    let budget = study.settings().budget;
+    let before = study.record()?;
     if before.spent() > 0 {
         writeln!(
             out,
@@ -151,37 +192,47 @@ pub fn run(a: TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             before.decisions.len()
         )?;
     }
-    let bar = progress::bar(budget as u64, "epochs {msg}", a.quiet.quiet);
+    let bar = progress::bar(budget as u64, "epochs {msg}", workers.quiet);
     bar.set_position(before.spent() as u64);
     let reader = storage.connect(false)?;
     let reader = Mutex::new(reader);
-    let metric = o.metric.clone();
+    let metric = objective.metric.clone();
     let failures = Mutex::new(Vec::new());
     let on_progress = |p: &Progress| {
-        if let Progress::Ended {
-            trial,
-            end: End::Failed { reason, .. },
-        } = p
-        {
-            let line = format!("trial {trial}: {reason}");
-            bar.println(&line);
-            failures.lock().map(|mut f| f.push(line)).ok();
+        match p {
+            Progress::Ended {
+                trial,
+                end: End::Failed { reason, .. },
+            } => {
+                let line = format!("trial {trial}: {reason}");
+                bar.println(&line);
+                failures.lock().map(|mut f| f.push(line)).ok();
+            }
+            Progress::LeaseLost { worker, trial } => bar.println(format!(
+                "trial {trial}: worker {worker} lost its lease (quiet for longer than the lease); the trial went back to the queue"
+            )),
+            _ => {}
         }
-        let Ok(conn) = reader.lock() else { return };
-        if let Ok(rec) = thaw_study::record::load(&conn, &storage, &name) {
+        let Ok(mut conn) = reader.lock() else { return };
+        if let Ok(rec) = thaw_study::record::load(&mut conn, &storage, &name) {
             bar.set_position(rec.spent() as u64);
             bar.set_message(study_status::progress_line(&rec, &metric));
         }
     };
+    let defaults = TuneOptions::default();
     let options = TuneOptions {
-        workers: a.workers as usize,
+        workers: workers.count,
+        worker_prefix: workers
+            .id
+            .as_ref()
+            .map_or(defaults.worker_prefix.clone(), |id| format!("{id}/")),
         poll: Duration::from_millis(100),
-        ..TuneOptions::default()
+        ..defaults
     };
-    let result = thaw_study::tune(study, o, &options, &on_progress);
+    let result = thaw_study::tune(study, objective, &options, &on_progress);
     bar.finish_and_clear();
     result.with_context(|| format!("tuning study `{name}`"))?;
-    let conn = storage.connect(false)?;
-    let rec = thaw_study::record::load(&conn, &storage, &name)?;
+    let mut conn = storage.connect(false)?;
+    let rec = thaw_study::record::load(&mut conn, &storage, &name)?;
     study_status::report(out, &rec, &storage, 10)
 }
