@@ -81,8 +81,18 @@ impl DbError {
                 let c = code.code();
                 c.starts_with("08") || matches!(c, "57P01" | "57P02" | "57P03")
             }
-            // No SQLSTATE: the error came from the socket, not from the server.
-            None => e.as_db_error().is_none(),
+            // No SQLSTATE: lost if it came from the socket (refused, reset, timed out),
+            // not from the client itself (a type mismatch is a bug, not an outage).
+            None => {
+                let mut src = std::error::Error::source(e);
+                while let Some(cause) = src {
+                    if cause.is::<std::io::Error>() {
+                        return true;
+                    }
+                    src = cause.source();
+                }
+                false
+            }
         }
     }
 }
