@@ -226,7 +226,11 @@ fn workers_on_two_hosts_survive_kills_and_server_restarts() {
     }
     let runs_s = runs.display().to_string();
     let args = |i: usize, id: &str| -> Vec<String> {
-        let url = format!("postgres://thaw:thaw@10.231.{}.1:{port}/hosts", 71 + i);
+        let url = format!(
+            "postgres://thaw:{}@10.231.{}.1:{port}/hosts",
+            server.password(),
+            71 + i
+        );
         [
             "--study",
             "s",

@@ -33,6 +33,32 @@ pub enum DbError {
     /// TLS could not be set up as the URL asks.
     #[error("TLS: {0}")]
     Tls(String),
+    /// A commit that went through but whose acknowledgement was "lost" on purpose
+    /// ([`lose_commit_acks_on_this_thread`]), to test that re-sent calls are safe.
+    #[error("connection lost after the commit (injected by a test)")]
+    InjectedLoss,
+}
+
+thread_local! {
+    static LOSE_EVERY: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// For tests: from now on, every `every`-th commit on this thread goes through and then
+/// reports a lost connection, as a commit whose acknowledgement never arrived (0 turns
+/// it off). Both stores honour it.
+pub fn lose_commit_acks_on_this_thread(every: u64) {
+    LOSE_EVERY.with(|c| c.set((every, 0)));
+}
+
+fn injected_loss() -> bool {
+    LOSE_EVERY.with(|c| {
+        let (every, n) = c.get();
+        if every == 0 {
+            return false;
+        }
+        c.set((every, n + 1));
+        (n + 1) % every == 0
+    })
 }
 
 /// The server's message with its detail and hint, where it sent them.
@@ -68,18 +94,21 @@ impl DbError {
     /// restarted, the network dropped, a backend was terminated): the operation may be
     /// retried on a new connection. Never true for SQLite.
     pub fn is_connection_lost(&self) -> bool {
-        let Self::Postgres(e) = self else {
-            return false;
+        let e = match self {
+            Self::InjectedLoss => return true,
+            Self::Postgres(e) => e,
+            _ => return false,
         };
         if e.is_closed() {
             return true;
         }
         match e.code() {
             // Class 08: connection exception; 57P01–57P03: admin or crash shutdown,
-            // cannot connect now (starting up or shutting down).
+            // cannot connect now (starting up or shutting down); 53300: too many
+            // connections (every worker reconnecting at once after a restart).
             Some(code) => {
                 let c = code.code();
-                c.starts_with("08") || matches!(c, "57P01" | "57P02" | "57P03")
+                c.starts_with("08") || matches!(c, "57P01" | "57P02" | "57P03" | "53300")
             }
             // No SQLSTATE: lost if it came from the socket (refused, reset, timed out),
             // not from the client itself (a type mismatch is a bug, not an outage).
@@ -375,7 +404,12 @@ impl Conn {
                 c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
             )),
             Self::Postgres(c) => {
-                let mut tx = c.transaction()?;
+                // Read committed whatever the server's default: each statement after the
+                // lock sees every commit made before it.
+                let mut tx = c
+                    .build_transaction()
+                    .isolation_level(postgres::IsolationLevel::ReadCommitted)
+                    .start()?;
                 tx.execute(
                     "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                     &[&format!("thaw-study:{study}")],
@@ -413,8 +447,23 @@ impl Tx<'_> {
     /// Commits.
     pub fn commit(self) -> Result<(), DbError> {
         match self {
-            Self::Sqlite(t) => Ok(t.commit()?),
-            Self::Postgres(t) => Ok(t.commit()?),
+            Self::Sqlite(t) => t.commit()?,
+            Self::Postgres(t) => t.commit()?,
+        }
+        if injected_loss() {
+            return Err(DbError::InjectedLoss);
+        }
+        Ok(())
+    }
+
+    /// The time (Unix seconds) by the store's clock: the server's for PostgreSQL, so
+    /// that leases of workers on hosts whose clocks differ are judged by one clock.
+    pub fn now(&mut self) -> Result<f64, DbError> {
+        match self {
+            Self::Sqlite(_) => Ok(crate::store::now()),
+            Self::Postgres(t) => Ok(t
+                .query_one("SELECT extract(epoch FROM clock_timestamp())::float8", &[])?
+                .try_get(0)?),
         }
     }
 

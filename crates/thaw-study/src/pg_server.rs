@@ -37,6 +37,7 @@ pub struct PgServer {
     port: u16,
     options: PgOptions,
     as_postgres: bool,
+    password: String,
 }
 
 /// The PostgreSQL server programs: `$THAW_PG_BIN`, `pg_config --bindir`, or the newest
@@ -80,19 +81,29 @@ fn free_port() -> Result<u16, String> {
 
 impl PgServer {
     /// Creates a database cluster in `dir` (which must be empty or absent) and starts it.
-    /// The superuser is `thaw`, password `thaw` over TCP from any address (trusted on
-    /// the server's Unix socket); the database `thaw` exists.
+    /// The superuser is `thaw`, with a random password over TCP from any address
+    /// ([`PgServer::password`]; trusted on the server's own Unix socket, in `dir`); the
+    /// database `thaw` exists.
     pub fn start(dir: &Path, options: PgOptions) -> Result<Self, String> {
         let bin = server_bin().ok_or("no PostgreSQL server found (install Debian's postgresql)")?;
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let dir = std::path::absolute(dir).map_err(|e| e.to_string())?;
         let as_postgres = is_root();
+        // A password of its own: the server listens on TCP, where other local users are.
+        let mut bytes = [0u8; 12];
+        std::io::Read::read_exact(
+            &mut std::fs::File::open("/dev/urandom").map_err(|e| e.to_string())?,
+            &mut bytes,
+        )
+        .map_err(|e| e.to_string())?;
+        let password = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let server = Self {
             dir,
             bin,
             port: free_port()?,
             options,
             as_postgres,
+            password,
         };
         if as_postgres {
             server.run(
@@ -126,7 +137,10 @@ impl PgServer {
         }
         server.pg_ctl("start")?;
         server.psql("postgres", "CREATE DATABASE thaw")?;
-        server.psql("postgres", "ALTER USER thaw PASSWORD 'thaw'")?;
+        server.psql(
+            "postgres",
+            &format!("ALTER USER thaw PASSWORD '{}'", server.password),
+        )?;
         Ok(server)
     }
 
@@ -228,9 +242,17 @@ impl PgServer {
         &self.dir
     }
 
-    /// A URL for database `db` over loopback TCP (user `thaw`, password `thaw`).
+    /// A URL for database `db` over loopback TCP (user `thaw` with its password).
     pub fn url(&self, db: &str) -> String {
-        format!("postgres://thaw:thaw@127.0.0.1:{}/{db}", self.port)
+        format!(
+            "postgres://thaw:{}@127.0.0.1:{}/{db}",
+            self.password, self.port
+        )
+    }
+
+    /// The password of user `thaw` (random per server).
+    pub fn password(&self) -> &str {
+        &self.password
     }
 
     /// A new empty database (for one test's study store); its URL.

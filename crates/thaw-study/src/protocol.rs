@@ -151,6 +151,9 @@ pub fn run_segment(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // The store's password is thaw's, not the program's (unless the study file
+        // gives it one).
+        .env_remove("PGPASSWORD")
         .envs(&objective.env)
         .env("THAW_STUDY", seg.study)
         .env("THAW_TRIAL", seg.trial.to_string())

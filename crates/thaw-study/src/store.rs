@@ -195,6 +195,13 @@ impl PgUrl {
         if config.get_application_name().is_none() {
             config.application_name("thaw");
         }
+        // A dead peer is noticed in about a minute, not the system's two hours.
+        config.keepalives(true);
+        config.keepalives_idle(Duration::from_secs(20));
+        // A CA to verify against means TLS must be used: never fall back to plain text.
+        if self.root_cert.is_some() && config.get_ssl_mode() == SslMode::Prefer {
+            config.ssl_mode(SslMode::Require);
+        }
         if config.get_ssl_mode() == SslMode::Disable {
             return Ok(config.connect(postgres::NoTls)?);
         }
@@ -230,16 +237,16 @@ impl PgUrl {
 }
 
 /// `url` with the password of its user part (and any `password=` parameter) as `***`.
+/// The user part runs to the first `@`, as the client reads it, so a password holding
+/// `/` or `?` is hidden too.
 pub fn redact(url: &str) -> String {
     let mut out = url.to_string();
     if let Some(scheme_end) = out.find("://") {
         let rest = scheme_end + 3;
-        let authority_end = out[rest..].find(['/', '?']).map_or(out.len(), |i| rest + i);
-        if let Some(at) = out[rest..authority_end].rfind('@') {
-            let at = rest + at;
-            if let Some(colon) = out[rest..at].find(':') {
-                out.replace_range(rest + colon + 1..at, "***");
-            }
+        if let Some(at) = out[rest..].find('@').map(|i| rest + i)
+            && let Some(colon) = out[rest..at].find(':')
+        {
+            out.replace_range(rest + colon + 1..at, "***");
         }
     }
     let mut i = 0;
@@ -329,7 +336,16 @@ impl Storage {
                 .map_err(sqlite_err)?;
                 Conn::Sqlite(conn)
             }
-            Self::Postgres(u) => Conn::Postgres(Box::new(u.connect().map_err(err)?)),
+            Self::Postgres(u) => {
+                let mut client = u.connect().map_err(err)?;
+                // A session that went quiet inside a transaction (its host cut off while
+                // it held the study's lock) is ended by the server, so that the other
+                // workers do not wait for the operating system to notice.
+                client
+                    .batch_execute("SET idle_in_transaction_session_timeout = '300s'")
+                    .map_err(|e| err(DbError::Postgres(e)))?;
+                Conn::Postgres(Box::new(client))
+            }
         };
         let postgres = self.is_server();
         let present = |conn: &mut Conn| -> std::result::Result<Vec<String>, DbError> {
@@ -393,14 +409,17 @@ impl Storage {
 /// asking is idempotent per worker). Released when dropped or when the process dies.
 #[derive(Debug)]
 pub struct WorkerClaim {
-    _hold: ClaimHold,
+    hold: ClaimHold,
+    storage: Storage,
+    study: String,
+    id: String,
 }
 
 enum ClaimHold {
     /// An exclusive lock on a file beside the SQLite database.
     File { _lock: std::fs::File },
     /// A session-level advisory lock on a connection of its own.
-    Postgres { _session: Box<postgres::Client> },
+    Postgres { session: Box<postgres::Client> },
 }
 
 impl std::fmt::Debug for ClaimHold {
@@ -415,6 +434,15 @@ impl std::fmt::Debug for ClaimHold {
 impl Storage {
     /// Claims worker identity `id` on study `study` for this process.
     pub fn claim_worker(&self, study: &str, id: &str) -> Result<WorkerClaim> {
+        Ok(WorkerClaim {
+            hold: until_reached(|| self.take_claim(study, id))?,
+            storage: self.clone(),
+            study: study.into(),
+            id: id.into(),
+        })
+    }
+
+    fn take_claim(&self, study: &str, id: &str) -> Result<ClaimHold> {
         let taken = || {
             StudyError::Invalid(format!(
                 "worker `{id}` is already at work on study `{study}` in {} (another process): \
@@ -424,6 +452,7 @@ impl Storage {
         };
         let hold = match self {
             Self::Sqlite(path) => {
+                // Distinct identities get distinct files: `_` and `%` are escaped.
                 let safe: String = format!("{study}@{id}")
                     .chars()
                     .map(|c| {
@@ -469,11 +498,45 @@ impl Storage {
                     return Err(taken());
                 }
                 ClaimHold::Postgres {
-                    _session: Box::new(client),
+                    session: Box::new(client),
                 }
             }
         };
-        Ok(WorkerClaim { _hold: hold })
+        Ok(hold)
+    }
+}
+
+impl WorkerClaim {
+    /// Checks that the claim still holds, taking it again if its connection was lost (a
+    /// server restart ends the session that held it); an error if another process took
+    /// the identity meanwhile, or the server cannot be reached.
+    pub fn ensure(&mut self) -> Result<()> {
+        let ClaimHold::Postgres { session } = &mut self.hold else {
+            return Ok(());
+        };
+        if !session.is_closed() && session.simple_query("SELECT 1").is_ok() {
+            return Ok(());
+        }
+        let (storage, study, id) = (&self.storage, &self.study, &self.id);
+        self.hold = until_reached(|| storage.take_claim(study, id))?;
+        Ok(())
+    }
+}
+
+/// Runs `op` again while the store's server cannot be reached (it is starting, restarting,
+/// or the network is down), for up to [`crate::study::RECONNECT_VAR`] seconds.
+pub(crate) fn until_reached<T>(mut op: impl FnMut() -> Result<T>) -> Result<T> {
+    let window = seconds_var(crate::study::RECONNECT_VAR, 120.0);
+    let start = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(50);
+    loop {
+        match op() {
+            Err(e) if e.is_connection_lost() && start.elapsed() < window => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_secs(2));
+            }
+            r => return r,
+        }
     }
 }
 
@@ -506,6 +569,7 @@ mod tests {
             "postgresql://h/db?user=u&password=***&sslmode=disable"
         );
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("postgres://u:a/b?c@h/db"), "postgres://u:***@h/db");
         let bad = Storage::parse("postgres://u:secret@h:notaport/db").unwrap_err();
         assert!(!bad.to_string().contains("secret"), "{bad}");
         assert!(Storage::parse("redis://h").is_err() && Storage::parse("sqlite:").is_err());

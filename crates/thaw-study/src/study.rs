@@ -27,7 +27,7 @@ use crate::error::{Result, StudyError};
 use crate::pool::{PoolView, top_up};
 use crate::protocol::End;
 use crate::record::{self, Record, State, StudySettings, TrialRow, hold_name, hold_of};
-use crate::store::{Storage, now};
+use crate::store::Storage;
 
 /// Work for a worker: train `number` from `from_epoch` to `to_epoch`.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,6 +100,18 @@ impl Study {
         dir: Option<PathBuf>,
         device: Device,
     ) -> Result<Self> {
+        crate::store::until_reached(|| {
+            Self::open_once(storage, name, settings.clone(), dir.clone(), device.clone())
+        })
+    }
+
+    fn open_once(
+        storage: &Storage,
+        name: &str,
+        settings: StudySettings,
+        dir: Option<PathBuf>,
+        device: Device,
+    ) -> Result<Self> {
         if name.is_empty()
             || !name
                 .chars()
@@ -142,9 +154,10 @@ impl Study {
             }
             None => {
                 let text = serde_json::to_string(&settings).expect("settings serialise");
+                let t = tx.now().map_err(&err)?;
                 tx.exec(
                     "INSERT INTO studies (name, settings, created_at) VALUES ($1, $2, $3)",
-                    args![name, &text, now()],
+                    args![name, &text, t],
                 )
                 .map_err(&err)?;
             }
@@ -156,6 +169,15 @@ impl Study {
     /// Opens study `name`, which exists in `storage`, with the settings stored with it:
     /// a worker joining a study that `thaw tune` or another worker created.
     pub fn join(
+        storage: &Storage,
+        name: &str,
+        dir: Option<PathBuf>,
+        device: Device,
+    ) -> Result<Self> {
+        crate::store::until_reached(|| Self::join_once(storage, name, dir.clone(), device.clone()))
+    }
+
+    fn join_once(
         storage: &Storage,
         name: &str,
         dir: Option<PathBuf>,
@@ -309,6 +331,7 @@ impl Study {
         let err = sql(&storage);
         let lease = self.settings.lease_s;
         let mut tx = self.conn.write(&self.name).map_err(&err)?;
+        let t = tx.now().map_err(&err)?;
         // 0. Assignments whose epochs were all recorded but whose end was not (thaw was
         //    stopped between the last report and the end of the segment) are complete:
         //    queued ones, this worker's own (asking again means it started over) and
@@ -320,12 +343,11 @@ impl Study {
                AND target > 0 AND epochs >= target
                AND (state = 'pending'
                     OR (state = 'running' AND (worker = $3 OR lease_until < $4)))",
-            args![self.settings.max_epochs as i64, &self.name, worker, now()],
+            args![self.settings.max_epochs as i64, &self.name, worker, t],
         )
         .map_err(&err)?;
         let mut rec = record::load_in(&mut tx, &storage, &self.name)?;
         let id = rec.id;
-        let t = now();
         // 1. The trial this worker already holds (asking again is idempotent).
         if let Some(tr) = rec
             .trials
@@ -638,7 +660,7 @@ impl Study {
                 epochs + 1
             )));
         }
-        let t = now();
+        let t = tx.now().map_err(&err)?;
         tx.exec(
             "INSERT INTO epochs (study_id, trial, epoch, value, note, worker, reported_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             args![id, number as i64, epoch as i64, value, &note, worker, t],
@@ -663,9 +685,10 @@ impl Study {
         let lease = self.settings.lease_s;
         let (mut tx, id, _, _) =
             Self::held_by(&mut self.conn, &storage, &self.name, number, worker)?;
+        let t = tx.now().map_err(&err)?;
         tx.exec(
             "UPDATE trials SET lease_until = $1 WHERE study_id = $2 AND number = $3",
-            args![now() + lease, id, number as i64],
+            args![t + lease, id, number as i64],
         )
         .map_err(&err)?;
         tx.commit().map_err(&err)
@@ -743,9 +766,10 @@ impl Study {
                     // A non-finite report already recorded the worst value at `epochs`.
                     let recorded_worst = epochs > 0 && matches!(last_failed, Some(None));
                     if !recorded_worst && epochs < target && epochs < max {
+                        let t = tx.now().map_err(&err)?;
                         tx.exec(
                             "INSERT INTO epochs (study_id, trial, epoch, value, note, worker, reported_at) VALUES ($1, $2, $3, NULL, $4, $5, $6)",
-                            args![id, n, epochs as i64 + 1, format!("failed: {reason}").as_str(), worker, now()],
+                            args![id, n, epochs as i64 + 1, format!("failed: {reason}").as_str(), worker, t],
                         )
                         .map_err(&err)?;
                         tx.exec("UPDATE trials SET epochs = epochs + 1 WHERE study_id = $1 AND number = $2", args![id, n])

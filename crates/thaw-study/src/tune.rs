@@ -105,7 +105,7 @@ pub fn tune(
         return Err(StudyError::Invalid("at least one worker is needed".into()));
     }
     let id = options.worker_prefix.trim_end_matches('/');
-    let _claim = study.storage().claim_worker(study.name(), id)?;
+    let claim = Mutex::new(study.storage().claim_worker(study.name(), id)?);
     let study = Arc::new(Mutex::new(study));
     let stop = AtomicBool::new(false);
     let streak = Streak {
@@ -117,9 +117,10 @@ pub fn tune(
         for i in 1..=options.workers {
             let worker = format!("{}w{i}", options.worker_prefix);
             let study = Arc::clone(&study);
-            let (stop, first_error, streak) = (&stop, &first_error, &streak);
+            let (stop, first_error, streak, claim) = (&stop, &first_error, &streak, &claim);
             scope.spawn(move || {
                 let run = Run {
+                    claim,
                     objective,
                     worker: &worker,
                     poll: options.poll,
@@ -152,6 +153,7 @@ struct Streak {
 
 /// What one worker runs with.
 struct Run<'a> {
+    claim: &'a Mutex<crate::store::WorkerClaim>,
     objective: &'a ObjectiveSpec,
     worker: &'a str,
     poll: Duration,
@@ -162,6 +164,7 @@ struct Run<'a> {
 
 fn work(study: &Mutex<Study>, run: &Run<'_>) -> Result<()> {
     let Run {
+        claim,
         objective,
         worker,
         poll,
@@ -171,6 +174,10 @@ fn work(study: &Mutex<Study>, run: &Run<'_>) -> Result<()> {
     } = *run;
     let lock = || study.lock().unwrap_or_else(PoisonError::into_inner);
     while !stop.load(Ordering::Relaxed) {
+        claim
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .ensure()?;
         let ask = lock().ask(worker)?;
         let trial = match ask {
             Ask::Trial(t) => t,

@@ -262,6 +262,43 @@ fn concurrent_workers_share_one_budget() {
     }
 }
 
+/// Commits whose acknowledgement is lost (every 3rd, on every worker's thread): the
+/// calls are sent again on a new connection, and nothing is recorded twice or lost.
+#[test]
+fn lost_commit_acknowledgements_are_safe_to_resend() {
+    let dir = tempfile::tempdir().unwrap();
+    for storage in stores(dir.path(), "acks") {
+        let budget = 120;
+        drop(
+            Study::open(
+                &storage,
+                "s",
+                settings("asha", budget),
+                None,
+                Default::default(),
+            )
+            .unwrap(),
+        );
+        let reconnects = std::sync::atomic::AtomicU64::new(0);
+        std::thread::scope(|scope| {
+            for w in 0..3 {
+                let (storage, reconnects) = (&storage, &reconnects);
+                scope.spawn(move || {
+                    let mut study = Study::join(storage, "s", None, Default::default()).unwrap();
+                    thaw_study::db::lose_commit_acks_on_this_thread(3);
+                    work(&mut study, &format!("h{w}/w1"));
+                    thaw_study::db::lose_commit_acks_on_this_thread(0);
+                    reconnects.fetch_add(study.reconnects(), std::sync::atomic::Ordering::Relaxed);
+                });
+            }
+        });
+        let mut study = Study::join(&storage, "s", None, Default::default()).unwrap();
+        check(&study.record().unwrap(), budget);
+        let n = reconnects.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(n > 50, "{}: {n} re-sends", storage.label());
+    }
+}
+
 /// One live process per worker identity.
 #[test]
 fn worker_identities_are_exclusive() {
@@ -366,7 +403,7 @@ fn postgres_tls_and_passwords() {
         .unwrap()
             == 1
     };
-    let base = format!("postgres://thaw:thaw@127.0.0.1:{port}/thaw");
+    let base = tls.url("thaw");
     assert!(ssl_in_use(&format!("{base}?sslmode=require")));
     assert!(!ssl_in_use(&format!("{base}?sslmode=disable")));
     let ca = tls.dir().join("server.crt");
@@ -393,17 +430,24 @@ fn postgres_tls_and_passwords() {
         e.contains("certificate") || e.contains("TLS") || e.contains("tls"),
         "{e}"
     );
-    // A server without TLS is refused when the URL requires it.
-    let plain = server().unwrap().port();
-    let e = Storage::parse(&format!(
-        "postgres://thaw:thaw@127.0.0.1:{plain}/thaw?sslmode=require"
-    ))
-    .unwrap()
-    .connect(true)
-    .unwrap_err()
-    .to_string();
-    assert!(!e.is_empty());
-    // A wrong password is refused, and neither password is in the message.
+    // A server without TLS is refused when the URL requires it, or names a CA.
+    let plain = server().unwrap().url("thaw");
+    for query in ["sslmode=require", &format!("sslrootcert={}", ca.display())] {
+        let e = Storage::parse(&format!("{plain}?{query}"))
+            .unwrap()
+            .connect(true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("TLS"), "{query}: {e}");
+    }
+    // A wrong password is refused, and neither password is in the message (one with
+    // `/` and `?` in it too).
+    let e = Storage::parse(&format!("postgres://thaw:hun/ter?2@127.0.0.1:{port}/thaw"))
+        .unwrap()
+        .connect(true)
+        .unwrap_err()
+        .to_string();
+    assert!(!e.contains("hun/ter") && !e.contains("ter?2"), "{e}");
     let e = Storage::parse(&format!("postgres://thaw:hunter2@127.0.0.1:{port}/thaw"))
         .unwrap()
         .connect(true)
