@@ -155,7 +155,15 @@ fn runs_resumes_and_matches_ifbo() {
     assert!(text(&o).contains("must lie in 1..="), "{}", text(&o));
     assert!(!root.join("e/runs").exists());
 
-    let o = bin("bench-hpo", &["--methods", "tpe", "--out", "d", "-q"], root);
+    let o = bin(
+        "bench-hpo",
+        &["--methods", "bogus", "--out", "d", "-q"],
+        root,
+    );
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).contains("unknown method \"tpe\""), "{}", text(&o));
+    assert!(
+        text(&o).contains("unknown method \"bogus\""),
+        "{}",
+        text(&o)
+    );
 }

@@ -100,7 +100,7 @@ fn tiny_pfn_and_baselines_spend_the_budget_and_write_their_trajectory() {
     );
     assert!(o.status.success(), "{}", text(&o));
     // An unknown method is a usage error; a surrogate with a bandit is refused, not ignored.
-    let o = bin("ifbo", &["--method", "grid", "--out", "x", "-q"], root);
+    let o = bin("ifbo", &["--method", "smac", "--out", "x", "-q"], root);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("hyperband"), "{}", text(&o));
     let o = bin(

@@ -87,6 +87,16 @@ pub enum OptimizerName {
     Asha,
     /// One successive-halving bracket, started over and over.
     Sha,
+    /// BOHB: HyperBand brackets started by a TPE-style density model.
+    Bohb,
+    /// TPE (tree-structured Parzen estimators) at full fidelity.
+    Tpe,
+    /// Bayesian optimisation with a GP and expected improvement at full fidelity.
+    GpBo,
+    /// CMA-ES with IPOP restarts at full fidelity.
+    CmaEs,
+    /// Grid search, coarse to fine, at full fidelity.
+    Grid,
     /// Random search with full-budget evaluations.
     Random,
 }
@@ -107,6 +117,11 @@ impl OptimizerName {
             (Self::Hyperband, None) => "hyperband",
             (Self::Asha, None) => "asha",
             (Self::Sha, None) => "sha",
+            (Self::Bohb, None) => "bohb",
+            (Self::Tpe, None) => "tpe",
+            (Self::GpBo, None) => "gp-bo",
+            (Self::CmaEs, None) => "cma-es",
+            (Self::Grid, None) => "grid",
             (Self::Random, None) => "random",
         };
         Ok(thaw_hpo::MethodSpec::named(name, &checkpoints.checkpoints)?.with_refit_growth(growth))

@@ -13,6 +13,11 @@ use thaw_pfn::checkpoint::shipped;
 use crate::error::{HpoError, Result};
 use crate::models::{Dpl, DplSettings, Dyhpo, DyhpoSettings, GpFreezeThaw, GpFtSettings, PfnModel};
 use crate::optimizer::Optimizer;
+use crate::optimizers::bohb::{Bohb, BohbSettings};
+use crate::optimizers::cmaes::{CmaEs, CmaEsSettings};
+use crate::optimizers::gp_bo::{GpBo, GpBoSettings};
+use crate::optimizers::grid::{Grid, GridSettings};
+use crate::optimizers::tpe::{Tpe, TpeSettings};
 use crate::optimizers::{Acquisition, Asha, ModelBased, RandomSearch, SuccessiveHalving};
 
 /// η of the successive-halving methods (reference §6).
@@ -25,7 +30,7 @@ pub const MIN_EPOCHS: usize = 1;
 pub const DEFAULT_REFIT_GROWTH: f64 = 0.1;
 
 /// The names [`MethodSpec::named`] accepts, in the benchmark's default order.
-pub const METHOD_NAMES: [&str; 9] = [
+pub const METHOD_NAMES: [&str; 14] = [
     "adam-pfn",
     "ft-pfn",
     "dpl",
@@ -34,6 +39,11 @@ pub const METHOD_NAMES: [&str; 9] = [
     "hyperband",
     "asha",
     "sha",
+    "bohb",
+    "tpe",
+    "gp-bo",
+    "cma-es",
+    "grid",
     "random",
 ];
 
@@ -91,6 +101,31 @@ pub enum MethodSpec {
         /// Smallest rung, in epochs.
         min_epochs: usize,
     },
+    /// BOHB: HyperBand's brackets, started by a TPE-style density model.
+    Bohb {
+        /// Its settings.
+        settings: BohbSettings,
+    },
+    /// TPE at full fidelity.
+    Tpe {
+        /// Its settings.
+        settings: TpeSettings,
+    },
+    /// Bayesian optimisation with a GP and EI at full fidelity.
+    GpBo {
+        /// Its settings.
+        settings: GpBoSettings,
+    },
+    /// CMA-ES with IPOP restarts at full fidelity.
+    CmaEs {
+        /// Its settings.
+        settings: CmaEsSettings,
+    },
+    /// Grid search (coarse-to-fine by default) at full fidelity.
+    Grid {
+        /// Its settings.
+        settings: GridSettings,
+    },
     /// Random search with full-budget evaluations.
     Random,
 }
@@ -126,6 +161,21 @@ impl MethodSpec {
             "sha" => Self::Sha {
                 eta: bandit.0,
                 min_epochs: bandit.1,
+            },
+            "bohb" => Self::Bohb {
+                settings: BohbSettings::default(),
+            },
+            "tpe" => Self::Tpe {
+                settings: TpeSettings::default(),
+            },
+            "gp-bo" => Self::GpBo {
+                settings: GpBoSettings::default(),
+            },
+            "cma-es" => Self::CmaEs {
+                settings: CmaEsSettings::default(),
+            },
+            "grid" => Self::Grid {
+                settings: GridSettings::default(),
             },
             "random" => Self::Random,
             // A method's name wins over a directory of that name; then shipped
@@ -163,6 +213,11 @@ impl MethodSpec {
             Self::HyperBand { .. } => "HyperBand".into(),
             Self::Asha { .. } => "ASHA".into(),
             Self::Sha { .. } => "SHA".into(),
+            Self::Bohb { .. } => "BOHB".into(),
+            Self::Tpe { .. } => "TPE".into(),
+            Self::GpBo { .. } => "GP-BO".into(),
+            Self::CmaEs { .. } => "CMA-ES".into(),
+            Self::Grid { .. } => "Grid search".into(),
             Self::Random => "Random search".into(),
         }
     }
@@ -259,6 +314,11 @@ impl MethodSpec {
             Self::Sha { eta, min_epochs } => {
                 Box::new(SuccessiveHalving::sha(*eta, *min_epochs, seed))
             }
+            Self::Bohb { settings } => Box::new(Bohb::new(*settings, seed)),
+            Self::Tpe { settings } => Box::new(Tpe::new(*settings, seed)),
+            Self::GpBo { settings } => Box::new(GpBo::new(*settings, seed)),
+            Self::CmaEs { settings } => Box::new(CmaEs::new(*settings, seed)),
+            Self::Grid { settings } => Box::new(Grid::new(*settings, seed)),
             Self::Random => Box::new(RandomSearch::new(seed)),
         })
     }
@@ -284,8 +344,10 @@ mod tests {
             let back: MethodSpec = serde_json::from_str(&spec.key()).unwrap();
             assert_eq!(back, spec, "{n}");
         }
-        let err = MethodSpec::named("tpe", ck).unwrap_err().to_string();
-        assert!(err.contains("tpe") && err.contains("hyperband"), "{err}");
+        let err = MethodSpec::named("smac", ck).unwrap_err().to_string();
+        assert!(err.contains("smac") && err.contains("cma-es"), "{err}");
+        assert_eq!(MethodSpec::named("cma-es", ck).unwrap().slug(), "cma-es");
+        assert_eq!(MethodSpec::named("gp-bo", ck).unwrap().name(), "GP-BO");
     }
 
     #[test]

@@ -29,7 +29,14 @@ fn task(configs: usize, epochs: usize, seed: u64) -> TabularObjective {
 }
 
 fn all_methods(seed: u64) -> Vec<Box<dyn Optimizer>> {
-    vec![
+    let classic = ["bohb", "tpe", "gp-bo", "cma-es", "grid"].map(|m| {
+        thaw_hpo::MethodSpec::named(m, std::path::Path::new("checkpoints"))
+            .unwrap()
+            .build(seed, &Default::default())
+            .unwrap()
+    });
+    let mut v: Vec<Box<dyn Optimizer>> = classic.into_iter().collect();
+    v.extend::<Vec<Box<dyn Optimizer>>>(vec![
         Box::new(RandomSearch::new(seed)),
         Box::new(SuccessiveHalving::sha(3, 1, seed)),
         Box::new(SuccessiveHalving::hyperband(3, 1, seed)),
@@ -46,7 +53,8 @@ fn all_methods(seed: u64) -> Vec<Box<dyn Optimizer>> {
             Acquisition::OneStepEi,
             seed,
         )),
-    ]
+    ]);
+    v
 }
 
 fn trajectory(opt: &mut dyn Optimizer, obj: &mut TabularObjective, budget: usize) -> Vec<Step> {

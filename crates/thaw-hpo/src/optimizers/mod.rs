@@ -1,11 +1,17 @@
 //! The optimisers: one file each.
 
 pub mod asha;
+pub mod bohb;
+pub mod cmaes;
+pub mod gp_bo;
+pub mod grid;
 pub mod mfpi;
 pub mod model_based;
+pub mod pool_rule;
 pub mod random_search;
 pub mod schedule;
 pub mod successive_halving;
+pub mod tpe;
 
 pub use asha::Asha;
 pub use model_based::{Acquisition, ModelBased};

@@ -15,6 +15,15 @@ use crate::error::{HpoError, Result};
 use crate::history::{History, Hold};
 use crate::optimizer::{Action, Optimizer};
 
+/// Chooses each configuration that starts a bracket (BOHB's model); without one,
+/// [`SuccessiveHalving`] draws them with [`random_fresh`].
+pub trait BracketChooser: Send {
+    /// The next configuration of the bracket being filled, open in `taken`, or None when
+    /// nothing is open. `history` is what has been observed; `taken` is the same with
+    /// this bracket's earlier choices marked (one extra observed epoch of value 0).
+    fn choose(&mut self, history: &History, taken: &History) -> Option<usize>;
+}
+
 /// SHA or HyperBand.
 pub struct SuccessiveHalving {
     hyperband: bool,
@@ -26,6 +35,7 @@ pub struct SuccessiveHalving {
     rung: usize,
     members: Vec<usize>,
     queue: VecDeque<Action>,
+    chooser: Option<Box<dyn BracketChooser>>,
 }
 
 impl SuccessiveHalving {
@@ -50,7 +60,14 @@ impl SuccessiveHalving {
             rung: 0,
             members: Vec::new(),
             queue: VecDeque::new(),
+            chooser: None,
         }
+    }
+
+    /// The same schedule with `chooser` picking the configurations that start brackets.
+    pub fn with_chooser(mut self, chooser: Box<dyn BracketChooser>) -> Self {
+        self.chooser = Some(chooser);
+        self
     }
 
     fn start_bracket(&mut self, history: &History) -> Result<()> {
@@ -67,7 +84,11 @@ impl SuccessiveHalving {
         self.members.clear();
         let mut taken = history.clone();
         for _ in 0..self.rungs[0].configs {
-            let Some(c) = random_fresh(&taken, &mut self.rng) else {
+            let pick = match self.chooser.as_mut() {
+                Some(chooser) => chooser.choose(history, &taken),
+                None => random_fresh(&taken, &mut self.rng),
+            };
+            let Some(c) = pick else {
                 break;
             };
             // Mark as taken so the next draw picks another configuration.
