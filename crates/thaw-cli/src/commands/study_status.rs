@@ -22,25 +22,29 @@ pub struct StudyArgs {
 impl StudyArgs {
     pub(crate) fn load(&self) -> anyhow::Result<(Storage, Record)> {
         let storage = Storage::parse(&self.storage)?;
+        let name = study_name(&storage, self.study.as_deref())?;
         let mut conn = storage.connect(false)?;
-        let name = match &self.study {
-            Some(n) => n.clone(),
-            None => {
-                let names = record::study_names(&mut conn, &storage)?;
-                match names.as_slice() {
-                    [one] => one.clone(),
-                    [] => anyhow::bail!("{} holds no study", storage.label()),
-                    many => crate::usage!(
-                        "{} holds {} studies ({}): choose one with --study",
-                        storage.label(),
-                        many.len(),
-                        many.join(", ")
-                    ),
-                }
-            }
-        };
         let rec = record::load(&mut conn, &storage, &name)?;
         Ok((storage, rec))
+    }
+}
+
+/// `given`, or the one study `storage` holds (a usage error when it holds several).
+pub(crate) fn study_name(storage: &Storage, given: Option<&str>) -> anyhow::Result<String> {
+    if let Some(n) = given {
+        return Ok(n.to_string());
+    }
+    let mut conn = storage.connect(false)?;
+    let names = record::study_names(&mut conn, storage)?;
+    match names.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => anyhow::bail!("{} holds no study", storage.label()),
+        many => crate::usage!(
+            "{} holds {} studies ({}): choose one with --study",
+            storage.label(),
+            many.len(),
+            many.join(", ")
+        ),
     }
 }
 

@@ -64,23 +64,7 @@ pub struct WorkerArgs {
 /// Runs `thaw worker`.
 pub fn run(a: WorkerArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let storage = Storage::parse(&a.storage)?;
-    let name = match &a.study {
-        Some(n) => n.clone(),
-        None => {
-            let mut conn = storage.connect(false)?;
-            let names = thaw_study::record::study_names(&mut conn, &storage)?;
-            match names.as_slice() {
-                [one] => one.clone(),
-                [] => anyhow::bail!("{} holds no study", storage.label()),
-                many => crate::usage!(
-                    "{} holds {} studies ({}): choose one with --study",
-                    storage.label(),
-                    many.len(),
-                    many.join(", ")
-                ),
-            }
-        }
-    };
+    let name = super::study_status::study_name(&storage, a.study.as_deref())?;
     let device = a.device.select()?;
     let study = Study::join(&storage, &name, a.dir.clone(), device)
         .with_context(|| format!("joining study `{name}`"))?;

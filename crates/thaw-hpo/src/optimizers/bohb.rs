@@ -148,40 +148,8 @@ mod tests {
     use crate::history::Hold;
     use crate::objective::TabularObjective;
     use crate::optimizers::RandomSearch;
+    use crate::optimizers::test_pools::{bump, pool_task};
     use crate::study::{Step, Trajectory, run};
-    use thaw_data::CurveSet;
-
-    /// A pool of `configs` random points of [0, 1]^`d`, y(e) = f(x) · √(e / epochs).
-    fn task(
-        configs: usize,
-        d: usize,
-        epochs: usize,
-        seed: u64,
-        f: impl Fn(&[f32]) -> f32,
-    ) -> TabularObjective {
-        let mut rng = StdRng::seed_from_u64(seed);
-        let hps: Vec<f32> = (0..configs * d).map(|_| rng.random::<f32>()).collect();
-        let y = (0..configs)
-            .flat_map(|c| {
-                let q = f(&hps[c * d..(c + 1) * d]);
-                (1..=epochs).map(move |e| q * (e as f32 / epochs as f32).sqrt())
-            })
-            .collect();
-        TabularObjective::new(CurveSet {
-            configs,
-            epochs,
-            n_hps: d,
-            hps,
-            y,
-        })
-        .unwrap()
-    }
-
-    /// One smooth bump, optimum 1 at (0.72, 0.28).
-    fn bump(x: &[f32]) -> f32 {
-        let r2 = (x[0] - 0.72).powi(2) + (x[1] - 0.28).powi(2);
-        (-r2 / (2.0 * 0.2f32.powi(2))).exp()
-    }
 
     fn study(opt: &mut dyn Optimizer, obj: &mut TabularObjective, budget: usize) -> Trajectory {
         run(opt, obj, budget, &mut |_, _| {}).unwrap()
@@ -193,9 +161,9 @@ mod tests {
 
     #[test]
     fn bohb_is_deterministic_given_the_seed() {
-        let a = study(&mut bohb(4), &mut task(80, 2, 9, 1, bump), 300).steps;
-        let b = study(&mut bohb(4), &mut task(80, 2, 9, 1, bump), 300).steps;
-        let c = study(&mut bohb(5), &mut task(80, 2, 9, 1, bump), 300).steps;
+        let a = study(&mut bohb(4), &mut pool_task(80, 2, 9, 1, bump), 300).steps;
+        let b = study(&mut bohb(4), &mut pool_task(80, 2, 9, 1, bump), 300).steps;
+        let c = study(&mut bohb(5), &mut pool_task(80, 2, 9, 1, bump), 300).steps;
         assert_eq!(a, b);
         assert_ne!(a, c, "another seed, another run");
     }
@@ -207,7 +175,7 @@ mod tests {
             let configs = rng.random_range(1..30);
             let epochs = rng.random_range(1..15);
             let budget = rng.random_range(1..configs * epochs + 10);
-            let mut obj = task(configs, 2, epochs, case, bump);
+            let mut obj = pool_task(configs, 2, epochs, case, bump);
             let t = study(&mut bohb(case), &mut obj, budget);
             let want = budget.min(configs * epochs);
             assert_eq!(t.steps.len(), want, "{configs}×{epochs}, budget {budget}");
@@ -223,10 +191,10 @@ mod tests {
         let epochs_of = |s: &[Step]| s.iter().map(|x| x.epoch).collect::<Vec<_>>();
         let hb = study(
             &mut SuccessiveHalving::hyperband(3, 1, 2),
-            &mut task(200, 2, 27, 3, bump),
+            &mut pool_task(200, 2, 27, 3, bump),
             budget,
         );
-        let bo = study(&mut bohb(2), &mut task(200, 2, 27, 3, bump), budget);
+        let bo = study(&mut bohb(2), &mut pool_task(200, 2, 27, 3, bump), budget);
         assert_eq!(epochs_of(&bo.steps), epochs_of(&hb.steps));
         let distinct = |s: &[Step], e: usize| {
             let mut c: Vec<usize> = s
@@ -243,7 +211,7 @@ mod tests {
         assert_eq!(sizes, vec![27, 9, 3, 1]);
         // The model's budget (d + 2 = 4 configurations needed): none after 3 epochs, epoch
         // 1 after 4, and after the first bracket epoch 3 (9 there, 3 at 9, 1 at 27).
-        let at = |spent: usize| study(&mut bohb(2), &mut task(200, 2, 27, 3, bump), spent);
+        let at = |spent: usize| study(&mut bohb(2), &mut pool_task(200, 2, 27, 3, bump), spent);
         assert_eq!(model_budget(&at(3).history), None);
         assert_eq!(model_budget(&at(4).history), Some(1));
         assert_eq!(model_budget(&at(81).history), Some(3));
@@ -286,7 +254,7 @@ mod tests {
         // regret averaged over 5 seeds.
         let budget = 2 * 357;
         let regret = |opt: &mut dyn Optimizer, seed: u64| {
-            let mut obj = task(400, 2, 27, 200 + seed, bump);
+            let mut obj = pool_task(400, 2, 27, 200 + seed, bump);
             let best = obj.best_value();
             best - study(opt, &mut obj, budget).steps.last().unwrap().incumbent
         };

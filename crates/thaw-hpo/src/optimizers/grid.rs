@@ -289,38 +289,9 @@ mod tests {
     use crate::error::HpoError;
     use crate::objective::TabularObjective;
     use crate::optimizers::RandomSearch;
-    use crate::study::{Step, run};
+    use crate::optimizers::test_pools::{random_task, steps, task};
+    use crate::study::Step;
     use rand::RngExt;
-    use thaw_data::CurveSet;
-
-    /// A tabular task over `hps` (row-major, `d` per config) with final values `fin`:
-    /// y(e) = fin · e / epochs.
-    fn task(hps: Vec<f32>, d: usize, fin: &[f32], epochs: usize) -> TabularObjective {
-        let configs = fin.len();
-        let y = fin
-            .iter()
-            .flat_map(|&f| (1..=epochs).map(move |e| f * e as f32 / epochs as f32))
-            .collect();
-        TabularObjective::new(CurveSet {
-            configs,
-            epochs,
-            n_hps: d,
-            hps,
-            y,
-        })
-        .unwrap()
-    }
-
-    fn random_task(configs: usize, d: usize, epochs: usize, seed: u64) -> TabularObjective {
-        let mut rng = StdRng::seed_from_u64(seed);
-        let hps: Vec<f32> = (0..configs * d).map(|_| rng.random::<f32>()).collect();
-        let fin: Vec<f32> = (0..configs).map(|_| rng.random::<f32>()).collect();
-        task(hps, d, &fin, epochs)
-    }
-
-    fn steps(opt: &mut dyn Optimizer, obj: &mut TabularObjective, budget: usize) -> Vec<Step> {
-        run(opt, obj, budget, &mut |_, _| {}).unwrap().steps
-    }
 
     fn plain() -> GridSettings {
         GridSettings {

@@ -11,6 +11,8 @@ pub mod pool_rule;
 pub mod random_search;
 pub mod schedule;
 pub mod successive_halving;
+#[cfg(test)]
+mod test_pools;
 pub mod tpe;
 
 pub use asha::Asha;

@@ -343,46 +343,9 @@ mod tests {
     use super::*;
     use crate::error::HpoError;
     use crate::history::Hold;
-    use crate::objective::TabularObjective;
     use crate::optimizers::RandomSearch;
-    use crate::study::{Step, run};
-    use thaw_data::CurveSet;
-
-    /// A pool of `configs` random points of [0, 1]^`d`, y(e) = f(x) · √(e / epochs).
-    fn task(
-        configs: usize,
-        d: usize,
-        epochs: usize,
-        seed: u64,
-        f: impl Fn(&[f32]) -> f32,
-    ) -> TabularObjective {
-        let mut rng = StdRng::seed_from_u64(seed);
-        let hps: Vec<f32> = (0..configs * d).map(|_| rng.random::<f32>()).collect();
-        let y = (0..configs)
-            .flat_map(|c| {
-                let q = f(&hps[c * d..(c + 1) * d]);
-                (1..=epochs).map(move |e| q * (e as f32 / epochs as f32).sqrt())
-            })
-            .collect();
-        TabularObjective::new(CurveSet {
-            configs,
-            epochs,
-            n_hps: d,
-            hps,
-            y,
-        })
-        .unwrap()
-    }
-
-    /// One smooth bump, optimum 1 at (0.72, 0.28).
-    fn bump(x: &[f32]) -> f32 {
-        let r2 = (x[0] - 0.72).powi(2) + (x[1] - 0.28).powi(2);
-        (-r2 / (2.0 * 0.2f32.powi(2))).exp()
-    }
-
-    fn steps(opt: &mut dyn Optimizer, obj: &mut TabularObjective, budget: usize) -> Vec<Step> {
-        run(opt, obj, budget, &mut |_, _| {}).unwrap().steps
-    }
+    use crate::optimizers::test_pools::{bump, pool_task, steps};
+    use crate::study::run;
 
     fn settings(multivariate: bool) -> TpeSettings {
         TpeSettings {
@@ -396,17 +359,17 @@ mod tests {
         for mv in [false, true] {
             let a = steps(
                 &mut Tpe::new(settings(mv), 7),
-                &mut task(60, 2, 3, 1, bump),
+                &mut pool_task(60, 2, 3, 1, bump),
                 90,
             );
             let b = steps(
                 &mut Tpe::new(settings(mv), 7),
-                &mut task(60, 2, 3, 1, bump),
+                &mut pool_task(60, 2, 3, 1, bump),
                 90,
             );
             let c = steps(
                 &mut Tpe::new(settings(mv), 8),
-                &mut task(60, 2, 3, 1, bump),
+                &mut pool_task(60, 2, 3, 1, bump),
                 90,
             );
             assert_eq!(a, b);
@@ -423,7 +386,7 @@ mod tests {
             let budget = rng.random_range(1..configs * epochs + 10);
             let mut s = settings(case % 2 == 0);
             s.startup = case % 4;
-            let mut obj = task(configs, 2, epochs, case as u64, bump);
+            let mut obj = pool_task(configs, 2, epochs, case as u64, bump);
             let t = run(
                 &mut Tpe::new(s, case as u64),
                 &mut obj,
@@ -526,7 +489,7 @@ mod tests {
         // 400 configurations in [0, 1]², 40 full evaluations; regret averaged over 5 seeds.
         let (epochs, budget) = (2, 80);
         let regret = |opt: &mut dyn Optimizer, seed: u64| {
-            let mut obj = task(400, 2, epochs, 100 + seed, bump);
+            let mut obj = pool_task(400, 2, epochs, 100 + seed, bump);
             let best = obj.best_value();
             best - steps(opt, &mut obj, budget).last().unwrap().incumbent
         };
