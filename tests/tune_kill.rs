@@ -115,13 +115,12 @@ fn wait_ok(mut child: Child, what: &str) {
 }
 
 /// How often each (trial, epoch) was trained, from the programs' own logs.
-fn trained(dir: &Path, db: &str) -> Vec<usize> {
+fn trained(dir: &Path) -> Vec<usize> {
     let trials = dir.join("s").join("trials");
     let mut twice = Vec::new();
     let Ok(entries) = std::fs::read_dir(&trials) else {
         return twice;
     };
-    let _ = db;
     for entry in entries.flatten() {
         let Ok(text) = std::fs::read_to_string(entry.path().join("checkpoint/trained")) else {
             continue;
@@ -241,13 +240,13 @@ fn killed_study_is_identical(method: &[&str], budget: usize, kills: usize, seed:
         assert_eq!(rb.curve(t.number).len(), t.epochs, "no epoch missing");
     }
     // An epoch is trained again only when a kill interrupted it mid-way.
-    let twice = trained(&b, "b.db");
+    let twice = trained(&b);
     assert!(
         twice.iter().sum::<usize>() <= tuner_kills + program_kills,
         "epochs trained twice {twice:?} after {} kills",
         tuner_kills + program_kills
     );
-    assert!(trained(&a, "a.db").is_empty(), "uninterrupted trains once");
+    assert!(trained(&a).is_empty(), "uninterrupted trains once");
 }
 
 #[test]

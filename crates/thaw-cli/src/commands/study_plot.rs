@@ -349,39 +349,37 @@ fn rule(rec: &Record) -> anyhow::Result<String> {
     })
 }
 
-/// The incumbent panel: the best finite value after each epoch ≥ 1, in recording order.
+/// The incumbent panel: the best finite value after each epoch ≥ 1, in recording order
+/// (the study's incumbent trace).
 fn incumbent(rec: &Record) -> StepPanel {
     let s = &rec.settings;
-    let better = |v: f64, b: f64| s.direction.better(v, b);
+    let trace = thaw_study::trace::incumbent_trace(rec);
     let (mut steps, mut marks) = (Vec::new(), Vec::new());
-    let mut best: Option<(f64, u64, usize)> = None;
-    let mut failed = 0;
-    let mut spent = 0;
-    for e in rec.epochs.iter().filter(|e| e.epoch >= 1) {
-        spent += 1;
-        let x = spent as f64;
-        let Some(v) = e.value.filter(|v| v.is_finite()) else {
-            failed += 1;
+    let mut last: Option<f64> = None;
+    for p in &trace {
+        if p.best == last {
             continue;
-        };
-        match best {
-            Some((b, ..)) if !better(v, b) => {}
-            Some((b, ..)) => {
-                steps.push((x, b));
-                steps.push((x, v));
-                marks.push((x, v));
-                best = Some((v, e.trial, e.epoch));
-            }
-            None => {
-                steps.push((x, v));
-                marks.push((x, v));
-                best = Some((v, e.trial, e.epoch));
-            }
         }
+        let x = p.epochs as f64;
+        if let Some(b) = p.best {
+            if let Some(l) = last {
+                steps.push((x, l));
+            }
+            steps.push((x, b));
+            marks.push((x, b));
+        }
+        last = p.best;
     }
-    if let Some((b, ..)) = best {
+    let spent = trace.len();
+    if let Some(b) = last {
         steps.push((spent as f64, b));
     }
+    let failed = rec
+        .epochs
+        .iter()
+        .filter(|e| e.epoch >= 1 && !e.value.is_some_and(f64::is_finite))
+        .count();
+    let best = rec.incumbent().map(|(t, e, v)| (v, t, e));
     let direction = match s.direction {
         Direction::Minimize => "minimised",
         Direction::Maximize => "maximised",
