@@ -270,6 +270,27 @@ pub fn find_study(
         .map_err(|e| corrupt(storage, format!("settings of study `{name}`: {e}")))
 }
 
+/// The id and settings of study `name`; an error naming the studies there are when it
+/// does not exist.
+pub fn find_existing(
+    db: &mut dyn Sql,
+    storage: &Storage,
+    name: &str,
+) -> Result<(i64, StudySettings)> {
+    find_study(db, storage, name)?.ok_or_else(|| {
+        let known = study_names(db, storage).unwrap_or_default();
+        StudyError::Invalid(format!(
+            "{}: no study `{name}` (studies: {})",
+            storage.label(),
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ))
+    })
+}
+
 /// Names of the studies in a store.
 pub fn study_names(db: &mut dyn Sql, storage: &Storage) -> Result<Vec<String>> {
     let err = store_err(storage);
@@ -291,18 +312,7 @@ pub fn load(conn: &mut Conn, storage: &Storage, name: &str) -> Result<Record> {
 
 /// Reads a study's whole record inside a transaction.
 pub fn load_in(db: &mut dyn Sql, storage: &Storage, name: &str) -> Result<Record> {
-    let (id, settings) = find_study(db, storage, name)?.ok_or_else(|| {
-        let known = study_names(db, storage).unwrap_or_default();
-        StudyError::Invalid(format!(
-            "{}: no study `{name}` (studies: {})",
-            storage.label(),
-            if known.is_empty() {
-                "none".to_string()
-            } else {
-                known.join(", ")
-            }
-        ))
-    })?;
+    let (id, settings) = find_existing(db, storage, name)?;
     let err = store_err(storage);
     let rows = db
         .query(

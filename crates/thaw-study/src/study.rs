@@ -186,20 +186,8 @@ impl Study {
         let mut conn = storage.connect(false)?;
         let err = sql(storage);
         let mut tx = conn.read().map_err(&err)?;
-        let found = record::find_study(&mut tx, storage, name)?;
-        let names = record::study_names(&mut tx, storage)?;
+        let (_, settings) = record::find_existing(&mut tx, storage, name)?;
         tx.commit().map_err(&err)?;
-        let Some((_, settings)) = found else {
-            return Err(StudyError::Invalid(format!(
-                "{}: no study `{name}` (studies: {})",
-                storage.label(),
-                if names.is_empty() {
-                    "none".into()
-                } else {
-                    names.join(", ")
-                }
-            )));
-        };
         Self::start(storage, conn, name, settings, dir, device)
     }
 
@@ -274,34 +262,19 @@ impl Study {
     /// committed with the same value is not recorded again, and a segment already ended
     /// is not ended twice.
     fn retried<T>(&mut self, mut op: impl FnMut(&mut Self) -> Result<T>) -> Result<T> {
-        let window = crate::store::seconds_var(RECONNECT_VAR, 120.0);
-        let start = std::time::Instant::now();
-        let mut pause = std::time::Duration::from_millis(50);
-        self.retrying = false;
-        loop {
-            match op(self) {
-                Err(e) if e.is_connection_lost() && start.elapsed() < window => {
-                    self.retrying = true;
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(std::time::Duration::from_secs(2));
-                    match self.storage.connect(false) {
-                        Ok(c) => {
-                            self.conn = c;
-                            self.reconnects += 1;
-                        }
-                        Err(e) if e.is_connection_lost() => {}
-                        Err(e) => {
-                            self.retrying = false;
-                            return Err(e);
-                        }
-                    }
-                }
-                r => {
-                    self.retrying = false;
-                    return r;
-                }
+        let mut attempts = 0;
+        let result = crate::store::until_reached(|| {
+            if attempts > 0 {
+                // The previous attempt lost the connection: send it again on a new one.
+                self.retrying = true;
+                self.conn = self.storage.connect(false)?;
+                self.reconnects += 1;
             }
-        }
+            attempts += 1;
+            op(self)
+        });
+        self.retrying = false;
+        result
     }
 
     /// Rebuilds the optimiser from scratch (after a failed commit left it ahead of the
