@@ -353,6 +353,22 @@ fn help_teaches_with_examples() {
 }
 
 #[test]
+fn pbt_is_refused_on_tabular_benchmarks_with_the_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [
+        &["ifbo", "--method", "pbt", "--out", "o"][..],
+        &["bench-hpo", "--methods", "asha,pbt", "--out", "o"][..],
+    ] {
+        let o = thaw(args, tmp.path());
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("tabular benchmark"), "{args:?}: {err}");
+        assert!(err.contains("thaw tune"), "{args:?}: {err}");
+        assert!(!tmp.path().join("o").exists(), "nothing written");
+    }
+}
+
+#[test]
 fn a_device_not_in_the_build_is_a_one_line_error_on_every_model_command() {
     let tmp = tempfile::tempdir().unwrap();
     for cmd in ["train-pfn", "ifbo", "eval-lc", "bench-hpo", "predict"] {

@@ -99,6 +99,9 @@ pub enum OptimizerName {
     Grid,
     /// Random search with full-budget evaluations.
     Random,
+    /// Population-based training (`thaw tune` only: it changes a trial's hyperparameters
+    /// on resume, which a tabular benchmark cannot).
+    Pbt,
 }
 
 impl OptimizerName {
@@ -123,6 +126,7 @@ impl OptimizerName {
             (Self::CmaEs, None) => "cma-es",
             (Self::Grid, None) => "grid",
             (Self::Random, None) => "random",
+            (Self::Pbt, None) => "pbt",
         };
         Ok(thaw_hpo::MethodSpec::named(name, &checkpoints.checkpoints)?.with_refit_growth(growth))
     }

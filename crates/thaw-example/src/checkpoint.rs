@@ -148,11 +148,14 @@ pub fn load(
             header.scores.len()
         )));
     }
-    if header.params != params.to_string() {
+    // The optimiser's hyperparameters may change on resume (PBT's explore step); the
+    // network and the seed may not.
+    let (was, now) = (fixed_part(&header.params), fixed_part(&params.to_string()));
+    if was != now {
         return Err(Failure::Mismatch(format!(
-            "checkpoint {} was trained with other parameters ({}), not {params}",
+            "checkpoint {} holds another network ({was}), not {now}; only lr, beta1, beta2, \
+             eps, weight_decay and batch may change on resume",
             file.display(),
-            header.params
         )));
     }
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(parts[1].to_vec()))
@@ -168,6 +171,20 @@ pub fn load(
         optim,
         scores: header.scores,
     })
+}
+
+/// The parameters of a canonical [`Params`] line that fix the network and its data
+/// order (hidden, layers, activation, seed): those a resumed run cannot change.
+fn fixed_part(canonical: &str) -> String {
+    canonical
+        .split(' ')
+        .filter(|kv| {
+            crate::params::FIXED
+                .iter()
+                .any(|k| kv.split('=').next() == Some(*k))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The three length-prefixed parts after the magic, or `None` if the layout is wrong.
@@ -202,5 +219,21 @@ mod tests {
         let mut longer = good.clone();
         longer.push(0);
         assert!(split(&longer).is_none());
+    }
+
+    #[test]
+    fn fixed_part_keeps_the_network() {
+        let p = Params::default();
+        assert_eq!(
+            fixed_part(&p.to_string()),
+            "hidden=64 layers=2 activation=relu seed=0"
+        );
+        let q = Params {
+            lr: 0.1,
+            beta2: 0.99,
+            batch: 8,
+            ..Params::default()
+        };
+        assert_eq!(fixed_part(&p.to_string()), fixed_part(&q.to_string()));
     }
 }

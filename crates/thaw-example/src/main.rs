@@ -38,11 +38,14 @@ then prints and flushes
 (and, when FROM = 0, that line for epoch 0 before training). A checkpoint ahead of FROM
 (saved just before thaw was stopped, before it recorded the line) is not trained again:
 its stored lines for FROM+1.. are printed again and training goes on after it. The curve is the same
-whether trained in one segment or several. Training uses one thread unless
+whether trained in one segment or several. A segment may resume with other optimiser
+hyperparameters (lr, beta1, beta2, eps, weight_decay, batch: population-based
+training's explore step); they apply from its first epoch, Adam's moments carry over.
+hidden, layers, activation and seed fix the network and cannot change. Training uses one thread unless
 RAYON_NUM_THREADS is set (use the same value for every segment of a configuration).
 
 Exit codes: 0 done; 2 bad environment, parameters or checkpoint (message on stderr);
-3 the checkpoint holds fewer epochs than THAW_FROM_EPOCH, or other parameters;
+3 the checkpoint holds fewer epochs than THAW_FROM_EPOCH, or another network;
 4 training diverged (non-finite loss).
 ";
 

@@ -89,6 +89,11 @@ pub const NAMES: [&str; 10] = [
     "seed",
 ];
 
+/// The parameters a resumed run cannot change: they fix the network's shape, its
+/// initial weights and every epoch's shuffle. The others (Adam's and the batch size)
+/// may change from one segment to the next, as PBT's explore step does.
+pub const FIXED: [&str; 4] = ["hidden", "layers", "activation", "seed"];
+
 impl Params {
     /// Checks `map` (the `THAW_PARAMS` object): unknown names, wrong types and values out
     /// of range are errors naming the parameter; missing ones take their defaults.

@@ -133,9 +133,34 @@ fn checkpoint_problems() {
     let out = segment(other.path(), 5, 6, r#"{"hidden": 8}"#);
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("holds epoch 4"));
-    // Other parameters: exit 3.
+    // Another network: exit 3.
     let out = segment(dir.path(), 4, 5, r#"{"hidden": 9}"#);
     assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another network"));
+    // Other optimiser hyperparameters (PBT's explore step): resumed from the same
+    // weights, so epoch 5 differs from the uninterrupted one only through lr and batch.
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        other.path().join("mlp-adam.ckpt"),
+        copy.path().join("mlp-adam.ckpt"),
+    )
+    .unwrap();
+    let same = reports(&segment(other.path(), 4, 5, r#"{"hidden": 8}"#));
+    let changed = reports(&segment(
+        copy.path(),
+        4,
+        5,
+        r#"{"hidden": 8, "lr": 0.02, "batch": 64}"#,
+    ));
+    assert_eq!((same.len(), changed.len()), (1, 1));
+    assert!(same[0].starts_with("thaw: epoch=5 ") && changed[0].starts_with("thaw: epoch=5 "));
+    assert_ne!(same[0], changed[0], "the new lr and batch size apply");
+    assert!(
+        (val_loss(&same[0]) - val_loss(&changed[0])).abs() < 0.5,
+        "resumed from the checkpoint, not from scratch: {} vs {}",
+        same[0],
+        changed[0]
+    );
     // A torn file: exit 2.
     let path = dir.path().join("mlp-adam.ckpt");
     let bytes = std::fs::read(&path).unwrap();

@@ -35,5 +35,5 @@ pub use error::{HpoError, Result};
 pub use history::{At, History, Hold};
 pub use method::MethodSpec;
 pub use objective::{Objective, TabularObjective};
-pub use optimizer::{Action, Optimizer};
+pub use optimizer::{Action, Optimizer, Spawn};
 pub use predictive::Predictive;

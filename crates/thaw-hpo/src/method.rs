@@ -17,6 +17,7 @@ use crate::optimizers::bohb::{Bohb, BohbSettings};
 use crate::optimizers::cmaes::{CmaEs, CmaEsSettings};
 use crate::optimizers::gp_bo::{GpBo, GpBoSettings};
 use crate::optimizers::grid::{Grid, GridSettings};
+use crate::optimizers::pbt::{Pbt, PbtSettings};
 use crate::optimizers::tpe::{Tpe, TpeSettings};
 use crate::optimizers::{Acquisition, Asha, ModelBased, RandomSearch, SuccessiveHalving};
 
@@ -128,6 +129,12 @@ pub enum MethodSpec {
     },
     /// Random search with full-budget evaluations.
     Random,
+    /// Population-based training: needs a program that takes new hyperparameters on
+    /// resume (`thaw tune` only).
+    Pbt {
+        /// Its settings.
+        settings: PbtSettings,
+    },
 }
 
 impl MethodSpec {
@@ -178,13 +185,16 @@ impl MethodSpec {
                 settings: GridSettings::default(),
             },
             "random" => Self::Random,
+            "pbt" => Self::Pbt {
+                settings: PbtSettings::default(),
+            },
             // A method's name wins over a directory of that name; then shipped
             // checkpoints, then any checkpoint directory.
             other => match shipped::resolve(other, checkpoints) {
                 Some((label, checkpoint)) => Self::Ifbo { label, checkpoint },
                 None => {
                     return Err(HpoError::InvalidInput(format!(
-                        "unknown method {other:?}: choose from {} or give a checkpoint directory",
+                        "unknown method {other:?}: choose from {}, pbt (thaw tune only) or give a checkpoint directory",
                         METHOD_NAMES.join(", ")
                     )));
                 }
@@ -219,6 +229,7 @@ impl MethodSpec {
             Self::CmaEs { .. } => "CMA-ES".into(),
             Self::Grid { .. } => "Grid search".into(),
             Self::Random => "Random search".into(),
+            Self::Pbt { .. } => "PBT".into(),
         }
     }
 
@@ -255,6 +266,13 @@ impl MethodSpec {
             self,
             Self::Ifbo { .. } | Self::Dpl { .. } | Self::Dyhpo { .. } | Self::GpFt { .. }
         )
+    }
+
+    /// Whether the method changes a configuration's hyperparameters during training
+    /// (PBT), which only a real program can do: a tabular benchmark (`ifbo`,
+    /// `bench-hpo`) holds one fixed curve per configuration.
+    pub fn needs_program(&self) -> bool {
+        matches!(self, Self::Pbt { .. })
     }
 
     /// Relative cost of one run, for scheduling the expensive runs first.
@@ -320,6 +338,7 @@ impl MethodSpec {
             Self::CmaEs { settings } => Box::new(CmaEs::new(*settings, seed)),
             Self::Grid { settings } => Box::new(Grid::new(*settings, seed)),
             Self::Random => Box::new(RandomSearch::new(seed)),
+            Self::Pbt { settings } => Box::new(Pbt::new(settings.clone(), seed)),
         })
     }
 }

@@ -18,6 +18,7 @@
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod inherit;
 pub mod load;
 pub mod normalise;
 pub mod pg_server;

@@ -138,6 +138,7 @@ mod tests {
                     log: false,
                 },
                 default: Some(json!(3)),
+                mutable: None,
             },
             Param {
                 name: "c".into(),
@@ -145,6 +146,7 @@ mod tests {
                     choices: vec![json!("a"), json!("b")],
                 },
                 default: Some(json!("a")),
+                mutable: None,
             },
         ])
         .unwrap();

@@ -61,7 +61,13 @@ impl StudySettings {
     /// Budget, retries and lease may change between runs of a study.
     pub fn identity_diff(&self, new: &Self) -> Option<String> {
         let pairs: [(&str, String, String); 8] = [
-            ("space", show(&self.space), show(&new.space)),
+            // Which parameters a program takes anew on resume matters to PBT only, and
+            // PBT keeps it in its settings (the method).
+            (
+                "space",
+                show(&self.space.without_mutable()),
+                show(&new.space.without_mutable()),
+            ),
             ("metric", self.metric.clone(), new.metric.clone()),
             (
                 "direction",
@@ -153,7 +159,8 @@ pub struct TrialRow {
     pub params: Map<String, Value>,
     /// Its encoding in [0, 1].
     pub encoded: Vec<f32>,
-    /// Where the candidate came from (default, random, local).
+    /// Where the candidate came from (default, random, local, or `pbt:P@E`: PBT's child
+    /// of trial P from its epoch E).
     pub origin: String,
     /// State.
     pub state: State,
@@ -190,6 +197,16 @@ pub struct EpochRow {
     pub note: Option<String>,
     /// The worker that reported it.
     pub worker: Option<String>,
+}
+
+impl EpochRow {
+    /// Whether it was copied from another trial by PBT's exploit step (not trained in
+    /// this trial: no budget, not in the incumbent's trace).
+    pub fn inherited(&self) -> bool {
+        self.note
+            .as_deref()
+            .is_some_and(|n| n.starts_with(crate::inherit::INHERITED))
+    }
 }
 
 /// One decision of the optimiser with what it saw.
@@ -400,7 +417,17 @@ pub fn load_in(db: &mut dyn Sql, storage: &Storage, name: &str) -> Result<Record
         let bad = |what: &str| corrupt(storage, format!("study `{name}`, decision {seq}: {what}"));
         let column = |e: DbError| bad(&e.to_string());
         let (trial, pool) = (r.int(1).map_err(column)?, r.int(6).map_err(column)?);
-        if seq != i as i64 || pool < 0 || pool as usize > trials.len() || trial < 0 || trial >= pool
+        // A decision trains a trial of the pool it saw, or (PBT) the trial it created,
+        // numbered one past that pool.
+        let spawned = trial == pool
+            && trials
+                .get(trial.max(0) as usize)
+                .is_some_and(|t: &TrialRow| t.origin.starts_with("pbt:"));
+        if seq != i as i64
+            || pool < 0
+            || pool as usize > trials.len()
+            || trial < 0
+            || (trial >= pool && !spawned)
         {
             return Err(bad("out of order or naming a trial outside its pool"));
         }
@@ -466,7 +493,7 @@ impl Record {
     /// epoch 0 where reported, else its epoch 1).
     pub fn scale<'a>(&self, rows: impl Iterator<Item = &'a EpochRow> + Clone) -> Result<Scale> {
         let mut initial: BTreeMap<u64, (usize, Option<f64>)> = BTreeMap::new();
-        for r in rows.filter(|r| r.epoch <= 1) {
+        for r in rows.filter(|r| r.epoch <= 1 && !r.inherited()) {
             let e = initial.entry(r.trial).or_insert((r.epoch, r.value));
             if r.epoch < e.0 {
                 *e = (r.epoch, r.value);
@@ -507,9 +534,12 @@ impl Record {
         self.epochs.last().map_or(0, |e| e.seq)
     }
 
-    /// Epochs spent: every recorded epoch ≥ 1 (failed ones included).
+    /// Epochs spent: every recorded epoch ≥ 1 (failed ones included; inherited ones not).
     pub fn spent(&self) -> usize {
-        self.epochs.iter().filter(|e| e.epoch >= 1).count()
+        self.epochs
+            .iter()
+            .filter(|e| e.epoch >= 1 && !e.inherited())
+            .count()
     }
 
     /// Epochs reserved by assignments not trained yet (pending and running trials).

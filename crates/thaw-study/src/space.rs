@@ -59,9 +59,19 @@ pub struct Param {
     pub domain: Domain,
     /// The value tried first, if every parameter has one.
     pub default: Option<Value>,
+    /// Whether the program accepts a new value when it resumes from a checkpoint (PBT's
+    /// explore step changes only these); None: floats yes, ints and categoricals no.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mutable: Option<bool>,
 }
 
 impl Param {
+    /// Whether PBT may change it on resume (see [`Param::mutable`]).
+    pub fn is_mutable(&self) -> bool {
+        self.mutable
+            .unwrap_or(matches!(self.domain, Domain::Float { .. }))
+    }
+
     fn numeric(&self) -> Option<HyperParameter> {
         match &self.domain {
             Domain::Float { low, high, scale } => {
@@ -230,6 +240,21 @@ impl SearchSpace {
         self.params.is_empty()
     }
 
+    /// The space with every [`Param::mutable`] unset (for comparing trajectories).
+    pub fn without_mutable(&self) -> Self {
+        let mut s = self.clone();
+        for p in &mut s.params {
+            p.mutable = None;
+        }
+        s
+    }
+
+    /// Per encoded dimension, whether the program takes a new value on resume
+    /// ([`Param::is_mutable`]): the dimensions PBT's explore step may change.
+    pub fn mutable(&self) -> Vec<bool> {
+        self.params.iter().map(Param::is_mutable).collect()
+    }
+
     /// The configuration a point of [0, 1]^d stands for, as a JSON object.
     pub fn decode(&self, u: &[f32]) -> serde_json::Map<String, Value> {
         self.params
@@ -310,6 +335,7 @@ mod tests {
                     scale: Scale::Log,
                 },
                 default: Some(json!(1e-3)),
+                mutable: None,
             },
             Param {
                 name: "beta1".into(),
@@ -319,6 +345,7 @@ mod tests {
                     scale: Scale::Log1m,
                 },
                 default: Some(json!(0.9)),
+                mutable: None,
             },
             Param {
                 name: "hidden".into(),
@@ -328,6 +355,7 @@ mod tests {
                     log: true,
                 },
                 default: Some(json!(64)),
+                mutable: None,
             },
             Param {
                 name: "act".into(),
@@ -335,6 +363,7 @@ mod tests {
                     choices: vec![json!("relu"), json!("tanh"), json!("gelu")],
                 },
                 default: Some(json!("relu")),
+                mutable: None,
             },
         ])
         .unwrap()
@@ -397,6 +426,7 @@ mod tests {
             name: "x".into(),
             domain,
             default: None,
+            mutable: None,
         };
         for (domain, want) in [
             (

@@ -24,6 +24,7 @@ use thaw_hpo::{Hold, HpoError, Optimizer};
 use crate::args;
 use crate::db::{Conn, DbError, Sql, Tx};
 use crate::error::{Result, StudyError};
+use crate::inherit;
 use crate::pool::{PoolView, top_up};
 use crate::protocol::End;
 use crate::record::{self, Record, State, StudySettings, TrialRow, hold_name, hold_of};
@@ -468,6 +469,29 @@ impl Study {
             Err(HpoError::Exhausted) => return Ok(idle),
             Err(e) => return Err(e.into()),
         };
+        if action.config == pool {
+            // PBT's exploit step: the optimiser creates the configuration it trains.
+            let made = match self.optimizer.spawn() {
+                Some(spawn) => inherit::spawn_trial(
+                    &mut tx,
+                    &err,
+                    &self.settings.space,
+                    &self.dir,
+                    id,
+                    &mut rec,
+                    &spawn,
+                ),
+                None => Err(StudyError::Invalid(format!(
+                    "{} chose configuration {pool} outside the pool",
+                    self.optimizer.name()
+                ))),
+            };
+            if let Err(e) = made {
+                drop(tx);
+                let _ = self.rebuild();
+                return Err(e);
+            }
+        }
         let tr = rec.trials.get(action.config).ok_or_else(|| {
             StudyError::Invalid(format!(
                 "{} chose configuration {} outside the pool",
@@ -834,6 +858,21 @@ fn replay(
                 d.seq
             ))
         })?;
+        if let Some(spawn) = optimizer.spawn() {
+            let want = inherit::pbt_origin(spawn.parent as u64, spawn.epoch);
+            let got = rec.trials.get(d.trial as usize).map(|t| t.origin.as_str());
+            if got != Some(want.as_str()) {
+                return Err(replay_err(format!(
+                    "replaying decision {}: {} now creates a child of trial {} at epoch {}, the record's trial {} came from {}",
+                    d.seq,
+                    optimizer.name(),
+                    spawn.parent,
+                    spawn.epoch,
+                    d.trial,
+                    got.unwrap_or("nowhere")
+                )));
+            }
+        }
         if action.config as u64 != d.trial || action.to_epoch != d.to_epoch {
             return Err(replay_err(format!(
                 "replaying decision {}: {} now trains trial {} to epoch {}, the record says trial {} to epoch {} (another build, or a device that is not deterministic?)",

@@ -149,6 +149,7 @@ struct RawParam {
     log: Option<bool>,
     choices: Option<Vec<toml::Value>>,
     default: Option<toml::Value>,
+    mutable: Option<bool>,
 }
 
 impl StudyFile {
@@ -362,6 +363,7 @@ fn to_param(p: RawParam) -> std::result::Result<Param, String> {
         name,
         domain,
         default,
+        mutable: p.mutable,
     })
 }
 

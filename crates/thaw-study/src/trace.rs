@@ -15,12 +15,13 @@ pub struct TracePoint {
 }
 
 /// One point per recorded epoch ≥ 1, in recording order. Epoch 0 (the value before
-/// training) is not a result of the search and is left out.
+/// training) is not a result of the search and is left out, and so are PBT's inherited
+/// epochs (copies of results already in the trace).
 pub fn incumbent_trace(record: &Record) -> Vec<TracePoint> {
     let direction = record.settings.direction;
     let mut best: Option<f64> = None;
     let mut out = Vec::new();
-    for e in record.epochs.iter().filter(|e| e.epoch >= 1) {
+    for e in record.epochs.iter().filter(|e| e.epoch >= 1 && !e.inherited()) {
         if let Some(v) = e.value.filter(|v| v.is_finite())
             && best.is_none_or(|b| direction.better(v, b))
         {

@@ -139,6 +139,18 @@ pub fn run(a: BenchHpoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Why a method that changes hyperparameters during training (PBT) cannot run on a
+/// table of fixed learning curves.
+pub(crate) fn tabular_refusal(m: &MethodSpec) -> String {
+    format!(
+        "{} changes a configuration's hyperparameters in the middle of its training; a \
+         tabular benchmark holds one finished curve per fixed configuration and none for \
+         \"these weights, trained on with other hyperparameters\", so it runs only under \
+         `thaw tune` on a real program (README, \"Population-based training\")",
+        m.name()
+    )
+}
+
 fn method_specs(a: &BenchHpoArgs) -> anyhow::Result<Vec<MethodSpec>> {
     let growth = a.refit.growth()?;
     let mut methods = Vec::new();
@@ -149,6 +161,9 @@ fn method_specs(a: &BenchHpoArgs) -> anyhow::Result<Vec<MethodSpec>> {
         .filter(|s| !s.is_empty())
     {
         let m = MethodSpec::named(name, &a.checkpoints.checkpoints)?.with_refit_growth(growth);
+        if m.needs_program() {
+            crate::usage!("{}", tabular_refusal(&m));
+        }
         if !methods.contains(&m) {
             methods.push(m);
         }

@@ -110,6 +110,9 @@ pub fn run(a: IfboArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let spec = a
         .method
         .spec(a.surrogate.as_deref(), &a.refit, &a.checkpoints)?;
+    if spec.needs_program() {
+        crate::usage!("{}", super::bench_hpo::tabular_refusal(&spec));
+    }
     let chosen = choose_task(&a, &spec)?;
     check_budget(a.budget, &chosen.task)?;
     let mut optimizer = spec

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
+use thaw_hpo::MethodSpec;
 use thaw_study::protocol::End;
 use thaw_study::{PoolSettings, Progress, Storage, Study, StudyFile, StudySettings, TuneOptions};
 
@@ -21,6 +22,9 @@ Examples:
   thaw tune space.toml --budget 100
   # four trials at a time, with ASHA, in a store of your choice
   thaw tune space.toml --method asha --workers 4 --storage sqlite:runs/s.db
+  # population-based training, 8 members, exploit/explore every 2 epochs (the
+  # program must take new optimiser hyperparameters when it resumes)
+  thaw tune space.toml --method pbt --pbt-population 8 --pbt-interval 2
   # a killed or crashed tuner continues: run the same command again
   thaw tune space.toml --budget 100
   # more budget for a finished study: the same command, a larger --budget
@@ -87,6 +91,13 @@ pub struct TuneArgs {
     /// Local moves around the incumbent added per decision (model-based methods).
     #[arg(long, default_value_t = PoolSettings::default().local)]
     pool_local: usize,
+    /// PBT: members of the population.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(2..=256))]
+    pbt_population: u64,
+    /// PBT: epochs between a member's exploit decisions [default: max_epochs / 10, at
+    /// least 1].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pbt_interval: Option<u64>,
     #[command(flatten)]
     refit: RefitArg,
     #[command(flatten)]
@@ -122,6 +133,24 @@ pub fn run(a: TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let method = a
         .method
         .spec(a.surrogate.as_deref(), &a.refit, &a.checkpoints)?;
+    let method = match method {
+        MethodSpec::Pbt { mut settings } => {
+            settings.population = a.pbt_population as usize;
+            settings.interval = a.pbt_interval.map_or(0, |i| i as usize);
+            settings.mutable = file.space.mutable();
+            if !settings.mutable.contains(&true) {
+                crate::usage!(
+                    "PBT needs a parameter the program can change on resume: every parameter of {} is fixed (floats are mutable unless `mutable = false`; ints and categoricals need `mutable = true`)",
+                    a.space.display()
+                );
+            }
+            MethodSpec::Pbt { settings }
+        }
+        other => other,
+    };
+    if a.method != OptimizerName::Pbt && (a.pbt_interval.is_some() || a.pbt_population != 8) {
+        crate::usage!("--pbt-population and --pbt-interval apply only to --method pbt");
+    }
     let device = a.device.select()?;
     let storage = Storage::parse(&a.storage)?;
     let o = &file.objective;

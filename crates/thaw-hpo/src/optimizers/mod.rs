@@ -7,6 +7,7 @@ pub mod gp_bo;
 pub mod grid;
 pub mod mfpi;
 pub mod model_based;
+pub mod pbt;
 pub mod pool_rule;
 pub mod random_search;
 pub mod schedule;
