@@ -153,8 +153,10 @@ fn help_examples_fit_80_columns_so_they_paste_as_they_are() {
         &["ifbo"],
         &["eval-lc"],
         &["bench-hpo"],
+        &["bench-peers"],
         &["predict"],
         &["prior-sample"],
+        &["gen-curves"],
         &["data", "summary"],
     ] {
         let narrow = examples_at(args, 80);
@@ -459,4 +461,71 @@ fn prior_sample_writes_parquet_csv_and_svg_that_agree() {
         "{}",
         text(&o).1
     );
+}
+
+#[test]
+fn bench_peers_repeats_with_the_seeds_and_compares_with_a_peer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = |out: &'static str| {
+        vec![
+            "bench-peers",
+            "--problems",
+            "branin",
+            "--seeds",
+            "2",
+            "--budgets",
+            "branin=6",
+            "--quiet",
+            "--out",
+            out,
+        ]
+    };
+    // The regrets without the seconds column.
+    let regrets = |dir: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(tmp.path().join(dir).join("thaw.csv")).unwrap();
+        text.lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                [&f[..5], &f[6..]].concat().join(",")
+            })
+            .collect()
+    };
+    for (out, threads) in [("a", "1"), ("b", "2")] {
+        let mut a = args(out);
+        a.extend(["--threads", threads]);
+        let o = thaw(&a, tmp.path());
+        assert!(o.status.success(), "{:?}", text(&o));
+    }
+    let (a, b) = (regrets("a"), regrets("b"));
+    assert_eq!(a.len(), 1 + 4 * 2, "a header and 4 methods × 2 seeds");
+    assert_eq!(
+        a, b,
+        "the same seeds, the same regrets, whatever the threads"
+    );
+    // Compared with itself, every row is within its own interquartile range.
+    let o = thaw(
+        &[
+            "bench-peers",
+            "--read",
+            "a/thaw.csv",
+            "--peer",
+            "a/thaw.csv",
+            "--out",
+            "a",
+        ],
+        tmp.path(),
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        out.contains("| branin | GP-BO |") && out.contains("4 of 4 rows"),
+        "{out}"
+    );
+    assert!(tmp.path().join("a/comparison.md").is_file());
+    // A problem that does not exist is a usage error.
+    let o = thaw(
+        &["bench-peers", "--problems", "ackley", "--out", "c"],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
 }

@@ -8,6 +8,9 @@
 //!
 //! The freeze-thaw HPO benchmark (reference §6) lives in [`hpo`]: parallel, resumable
 //! runs of every optimiser, normalised regret and average rank, and their tables.
+//!
+//! [`peers`] runs the classic methods (TPE, CMA-ES, GP-BO, random search) on continuous
+//! test functions and TaskSet tables and compares their final regret with a peer's.
 
 #![warn(missing_docs)]
 
@@ -16,6 +19,7 @@ pub mod hpo;
 pub mod lc;
 pub mod method;
 pub mod paper;
+pub mod peers;
 pub mod report;
 pub mod sampler;
 pub mod score;

@@ -97,6 +97,9 @@ pub enum OptimizerName {
     CmaEs,
     /// Grid search, coarse to fine, at full fidelity.
     Grid,
+    /// Model-based RL: an LSTM agent trained on real and GP-simulated evaluations, at
+    /// full fidelity.
+    RlHpo,
     /// Random search with full-budget evaluations.
     Random,
     /// Population-based training (`thaw tune` only: it changes a trial's hyperparameters
@@ -125,6 +128,7 @@ impl OptimizerName {
             (Self::GpBo, None) => "gp-bo",
             (Self::CmaEs, None) => "cma-es",
             (Self::Grid, None) => "grid",
+            (Self::RlHpo, None) => "rl-hpo",
             (Self::Random, None) => "random",
             (Self::Pbt, None) => "pbt",
         };

@@ -40,8 +40,12 @@ Examples:
   # the learning-curve table, and the HPO benchmark
   thaw eval-lc --tasks all --contexts 400 --draws 1
   thaw bench-hpo --methods adam-pfn,hyperband --seeds 2
+  # thaw's TPE, CMA-ES and GP-BO beside Optuna's samplers
+  thaw bench-peers --out runs/bench-peers
   # synthetic FT-PFN tasks: Parquet, CSV and an SVG plot
   thaw prior-sample --out /tmp/prior
+  # real Adam curves: TaskSet-style tasks x 1000 Adam configurations
+  thaw gen-curves --tasks 10 --out runs/gen-curves
   # tune your own training program (a study file names it and its space)
   thaw tune space.toml --budget 100
   thaw status
@@ -63,6 +67,8 @@ enum Command {
     EvalLc(commands::eval_lc::EvalLcArgs),
     /// The HPO benchmark: methods × tasks × seeds, regret and rank over epochs.
     BenchHpo(commands::bench_hpo::BenchHpoArgs),
+    /// TPE, CMA-ES, GP-BO and random search beside Optuna's samplers: test functions and TaskSet.
+    BenchPeers(commands::bench_peers::BenchPeersArgs),
     /// Load a trained PFN, show it partial curves of a task and predict their final values.
     ///
     /// Draws --context observed points (partial curves, prefixes of some configurations,
@@ -84,6 +90,14 @@ enum Command {
         after_help = "Examples:\n  thaw prior-sample --out /tmp/prior\n  thaw prior-sample --tasks 3 --configs 1000 --epochs 100 --hps 5 \\\n      --seed 7 --out /tmp/prior5d"
     )]
     PriorSample(commands::prior_sample::PriorSampleArgs),
+    /// Real Adam learning curves on demand: TaskSet-style tasks × 1000 Adam configurations.
+    ///
+    /// Each task (an MLP on an embedded table or on random-teacher data) is trained under
+    /// every configuration of TaskSet-8P's 8 hyperparameters at once, as one batched model,
+    /// with train/valid/test loss at --points evaluation points (NaN once a run diverges).
+    /// One Parquet file per task in OUT/tasks/, all of them in OUT/curves.parquet; a killed
+    /// run continues with the next unfinished task.
+    GenCurves(commands::gen_curves::GenCurvesArgs),
     /// Tune your own training program with freeze-thaw (a durable study; see --help).
     Tune(commands::tune::TuneArgs),
     /// Join a study from any machine as a worker (PostgreSQL store; see --help).
@@ -113,8 +127,10 @@ where
         Command::Ifbo(a) => commands::ifbo::run(a, out),
         Command::EvalLc(a) => commands::eval_lc::run(a, out),
         Command::BenchHpo(a) => commands::bench_hpo::run(a, out),
+        Command::BenchPeers(a) => commands::bench_peers::run(a, out),
         Command::Predict(a) => commands::predict::run(a, out),
         Command::PriorSample(a) => commands::prior_sample::run(a, out),
+        Command::GenCurves(a) => commands::gen_curves::run(a, out),
         Command::Tune(a) => commands::tune::run(a, out),
         Command::Worker(a) => commands::worker::run(a, out),
         Command::StoreBench(a) => commands::store_bench::run(a, out),

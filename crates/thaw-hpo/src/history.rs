@@ -71,6 +71,37 @@ impl History {
         })
     }
 
+    /// An empty history of configurations with `n_hps` hyperparameters each, to which
+    /// [`push_config`](History::push_config) adds them (a continuous search space, where
+    /// the configurations are the points proposed so far).
+    pub fn empty(n_hps: usize, max_epochs: usize) -> Result<Self> {
+        let mut h = Self::new(Vec::new(), max_epochs)?;
+        h.n_hps = n_hps;
+        Ok(h)
+    }
+
+    /// Appends a configuration (never trained, not held) and returns its index,
+    /// [`n_configs`](History::n_configs) before the call. It must have
+    /// [`n_hps`](History::n_hps) hyperparameters in [0, 1].
+    pub fn push_config(&mut self, config: Vec<f32>) -> Result<usize> {
+        if config.len() != self.n_hps {
+            return Err(HpoError::InvalidInput(format!(
+                "a new configuration has {} hyperparameters, the history {}",
+                config.len(),
+                self.n_hps
+            )));
+        }
+        if let Some(v) = config.iter().find(|v| !(0.0..=1.0).contains(*v)) {
+            return Err(HpoError::InvalidInput(format!(
+                "a new configuration has hyperparameter {v} outside [0, 1]"
+            )));
+        }
+        self.configs.push(config);
+        self.curves.push(Vec::new());
+        self.holds.push(None);
+        Ok(self.configs.len() - 1)
+    }
+
     /// Records the value of the next epoch of `config`. Non-finite values count as the
     /// worst value (0); values are clamped to [0, 1].
     pub fn observe(&mut self, config: usize, y: f32) -> Result<()> {
@@ -231,6 +262,22 @@ mod tests {
             }])
             .is_ok()
         );
+    }
+
+    #[test]
+    fn configurations_can_be_added() {
+        let mut h = History::empty(2, 1).unwrap();
+        assert_eq!((h.n_configs(), h.n_hps()), (0, 2));
+        assert_eq!(h.push_config(vec![0.1, 0.9]).unwrap(), 0);
+        assert_eq!(h.push_config(vec![0.5, 0.5]).unwrap(), 1);
+        assert!(h.push_config(vec![0.5]).is_err(), "wrong dimension");
+        assert!(h.push_config(vec![0.5, 1.5]).is_err(), "outside the box");
+        h.observe(1, 0.7).unwrap();
+        assert_eq!(
+            (h.n_configs(), h.curve(0), h.curve(1)),
+            (2, &[][..], &[0.7][..])
+        );
+        assert!(h.is_open(0) && !h.is_open(1));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::optimizers::cmaes::{CmaEs, CmaEsSettings};
 use crate::optimizers::gp_bo::{GpBo, GpBoSettings};
 use crate::optimizers::grid::{Grid, GridSettings};
 use crate::optimizers::pbt::{Pbt, PbtSettings};
+use crate::optimizers::rl_hpo::{RlHpo, RlHpoSettings};
 use crate::optimizers::tpe::{Tpe, TpeSettings};
 use crate::optimizers::{Acquisition, Asha, ModelBased, RandomSearch, SuccessiveHalving};
 
@@ -31,7 +32,7 @@ pub const MIN_EPOCHS: usize = 1;
 pub const DEFAULT_REFIT_GROWTH: f64 = 0.1;
 
 /// The names [`MethodSpec::named`] accepts, in the benchmark's default order.
-pub const METHOD_NAMES: [&str; 14] = [
+pub const METHOD_NAMES: [&str; 15] = [
     "adam-pfn",
     "ft-pfn",
     "dpl",
@@ -45,6 +46,7 @@ pub const METHOD_NAMES: [&str; 14] = [
     "gp-bo",
     "cma-es",
     "grid",
+    "rl-hpo",
     "random",
 ];
 
@@ -127,6 +129,12 @@ pub enum MethodSpec {
         /// Its settings.
         settings: GridSettings,
     },
+    /// Model-based reinforcement learning (an LSTM agent trained on real and simulated
+    /// evaluations) at full fidelity.
+    RlHpo {
+        /// Its settings.
+        settings: RlHpoSettings,
+    },
     /// Random search with full-budget evaluations.
     Random,
     /// Population-based training: needs a program that takes new hyperparameters on
@@ -184,6 +192,9 @@ impl MethodSpec {
             "grid" => Self::Grid {
                 settings: GridSettings::default(),
             },
+            "rl-hpo" => Self::RlHpo {
+                settings: RlHpoSettings::default(),
+            },
             "random" => Self::Random,
             "pbt" => Self::Pbt {
                 settings: PbtSettings::default(),
@@ -228,6 +239,7 @@ impl MethodSpec {
             Self::GpBo { .. } => "GP-BO".into(),
             Self::CmaEs { .. } => "CMA-ES".into(),
             Self::Grid { .. } => "Grid search".into(),
+            Self::RlHpo { .. } => "RL-HPO".into(),
             Self::Random => "Random search".into(),
             Self::Pbt { .. } => "PBT".into(),
         }
@@ -337,6 +349,7 @@ impl MethodSpec {
             Self::GpBo { settings } => Box::new(GpBo::new(*settings, seed)),
             Self::CmaEs { settings } => Box::new(CmaEs::new(*settings, seed)),
             Self::Grid { settings } => Box::new(Grid::new(*settings, seed)),
+            Self::RlHpo { settings } => Box::new(RlHpo::new(*settings, seed)),
             Self::Random => Box::new(RandomSearch::new(seed)),
             Self::Pbt { settings } => Box::new(Pbt::new(settings.clone(), seed)),
         })

@@ -29,7 +29,7 @@ fn task(configs: usize, epochs: usize, seed: u64) -> TabularObjective {
 }
 
 fn all_methods(seed: u64) -> Vec<Box<dyn Optimizer>> {
-    let classic = ["bohb", "tpe", "gp-bo", "cma-es", "grid"].map(|m| {
+    let classic = ["bohb", "tpe", "gp-bo", "cma-es", "grid", "rl-hpo"].map(|m| {
         thaw_hpo::MethodSpec::named(m, std::path::Path::new("checkpoints"))
             .unwrap()
             .build(seed, &Default::default())

@@ -21,7 +21,11 @@ pub fn incumbent_trace(record: &Record) -> Vec<TracePoint> {
     let direction = record.settings.direction;
     let mut best: Option<f64> = None;
     let mut out = Vec::new();
-    for e in record.epochs.iter().filter(|e| e.epoch >= 1 && !e.inherited()) {
+    for e in record
+        .epochs
+        .iter()
+        .filter(|e| e.epoch >= 1 && !e.inherited())
+    {
         if let Some(v) = e.value.filter(|v| v.is_finite())
             && best.is_none_or(|b| direction.better(v, b))
         {

@@ -55,7 +55,7 @@ pub struct BenchHpoArgs {
     tasks: Option<String>,
     /// Methods, comma-separated: adam-pfn, ft-pfn (ifBO with the shipped checkpoints), a
     /// checkpoint directory (ifBO with it), dpl, dyhpo, gp-ft, hyperband, asha, sha, bohb, tpe,
-    /// gp-bo, cma-es, grid, random.
+    /// gp-bo, cma-es, grid, rl-hpo, random.
     #[arg(long, default_value_t = METHOD_NAMES.join(","))]
     methods: String,
     /// Seeds 0 .. n−1 per (method, task).

@@ -2,8 +2,10 @@
 //! call → report.
 
 pub mod bench_hpo;
+pub mod bench_peers;
 pub mod data;
 pub mod eval_lc;
+pub mod gen_curves;
 pub mod ifbo;
 mod ifbo_dir;
 pub mod predict;

@@ -16,12 +16,16 @@
 //! the sense of Hansen (2011, "Injecting external solutions into CMA-ES"): each step
 //! y = (x − m)/σ is shortened to Mahalanobis length at most √d + 2d/(d + 2), so a far
 //! pool neighbour cannot blow up the mean, the paths or C.
+//!
+//! On a continuous space ([`ProposePoint`]) each sample is proposed as it is and
+//! evaluated there: the same algorithm without the pool rule.
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
+use super::continuous::ProposePoint;
 use super::pool_rule::{evaluations, nearest_open};
 use crate::error::{HpoError, Result};
 use crate::history::{History, Hold};
@@ -122,8 +126,35 @@ impl Optimizer for CmaEs {
             if st.members.is_empty() {
                 return Err(history.nothing_open());
             }
-            st.end_generation(settings, history, rng);
+            st.end_generation(settings, history, history.n_configs(), rng);
         }
+    }
+}
+
+/// On a continuous space the samples themselves are the members: member i of a
+/// generation is the configuration the caller adds for the i-th proposal. IPOP's λ is
+/// not capped by a pool.
+impl ProposePoint for CmaEs {
+    fn propose_point(&mut self, history: &History) -> Result<Vec<f32>> {
+        if history.n_hps() == 0 {
+            return Ok(Vec::new());
+        }
+        let Self {
+            settings,
+            rng,
+            state,
+        } = self;
+        let st = state.get_or_insert_with(|| State::start(settings, history));
+        if st.members.len() == st.params.lambda {
+            if st.members.iter().any(|&c| c >= history.n_configs()) {
+                return Err(HpoError::InvalidInput(
+                    "CMA-ES: a proposed point was not added to the history".into(),
+                ));
+            }
+            st.end_generation(settings, history, usize::MAX, rng);
+        }
+        st.members.push(history.n_configs());
+        Ok(st.sample(rng))
     }
 }
 
@@ -485,8 +516,14 @@ impl State {
     }
 
     /// Every member is finished or failed: update (a full generation only), restart if
-    /// a stopping condition holds, and begin the next generation.
-    fn end_generation(&mut self, settings: &CmaEsSettings, history: &History, rng: &mut StdRng) {
+    /// a stopping condition holds (λ at most `cap`), and begin the next generation.
+    fn end_generation(
+        &mut self,
+        settings: &CmaEsSettings,
+        history: &History,
+        cap: usize,
+        rng: &mut StdRng,
+    ) {
         if self.members.len() == self.params.lambda {
             let max = history.max_epochs();
             // The update uses the encoding of the configuration actually evaluated, not
@@ -513,20 +550,20 @@ impl State {
             self.run.update(&self.params, &xs);
             self.run.gen_best.push(ranked[0].0);
             if self.run.should_stop(self.params.lambda) {
-                self.restart(settings, history, rng);
+                self.restart(settings, cap, rng);
             }
         }
         self.members.clear();
         self.closed = false;
     }
 
-    /// IPOP: a new run at a uniform random mean with σ0 and λ doubled (capped at the
-    /// pool size); the same λ without `ipop`.
-    fn restart(&mut self, settings: &CmaEsSettings, history: &History, rng: &mut StdRng) {
+    /// IPOP: a new run at a uniform random mean with σ0 and λ doubled (capped at `cap`,
+    /// the pool size); the same λ without `ipop`.
+    fn restart(&mut self, settings: &CmaEsSettings, cap: usize, rng: &mut StdRng) {
         let d = self.run.mean.len();
         let lambda = self.params.lambda;
         if settings.ipop {
-            let cap = lambda.max(history.n_configs());
+            let cap = lambda.max(cap);
             self.params = Params::new(d, (2 * lambda).min(cap));
         }
         let mean = (0..d).map(|_| rng.random::<f64>()).collect();
@@ -803,7 +840,7 @@ mod tests {
             let mut st = cma.state.take().unwrap();
             st.run.sigma = 1e-10;
             assert!(st.run.should_stop(4));
-            st.restart(&cma.settings, &h, &mut cma.rng);
+            st.restart(&cma.settings, h.n_configs(), &mut cma.rng);
             assert_eq!(st.params.lambda, if ipop { 8 } else { 4 });
         }
     }

@@ -7,13 +7,17 @@
 //! fitted by type-II maximum likelihood: Adam on their logarithms from a few starting
 //! points, with the exact gradient ∂L/∂θ = Σ (∂L/∂K) ⊙ ∂K/∂θ ([`GpSolve::grad_k`]), in
 //! f64 with faer (no burn tensors). The first `startup` configurations are random.
+//! On a pool EI scores the pool's members; on a continuous space ([`ProposePoint`]) it
+//! is maximised over random and local candidates (see the `impl`).
 
 use std::f64::consts::LN_10;
 
 use faer::Mat;
 use rand::rngs::StdRng;
 use rand::{Rng, RngExt, SeedableRng};
+use rand_distr::StandardNormal;
 
+use super::continuous::{ProposePoint, uniform_point};
 use super::mfpi::argmax;
 use super::pool_rule::evaluations;
 use super::random_fresh;
@@ -34,6 +38,19 @@ const FIT_LR: f64 = 0.1;
 const LOG_LS: (f64, f64) = (-2.0 * LN_10, LN_10); // ℓ ∈ [0.01, 10]
 const LOG_SIGNAL: (f64, f64) = (-2.0 * LN_10, 2.0 * LN_10); // σ² ∈ [0.01, 100]
 const LOG_NOISE: (f64, f64) = (-6.0 * LN_10, 0.0); // σₙ² − MIN_NOISE ∈ [1e-6, 1]
+
+/// Continuous space ([`ProposePoint`]): uniform EI candidates per decision.
+pub const RANDOM_CANDIDATES: usize = 1024;
+/// Continuous space: perturbations of the best evaluation per decision.
+pub const LOCAL_CANDIDATES: usize = 256;
+/// Continuous space: range of the perturbations' σ (log-uniform), in the encoding.
+pub const LOCAL_SIGMA: (f64, f64) = (1e-3, 0.2);
+/// Continuous space: σ of each refinement round.
+pub const REFINE_SIGMAS: &[f64] = &[0.05, 0.01, 0.002];
+/// Continuous space: points refined per round (the best EI so far).
+pub const REFINE_KEEP: usize = 8;
+/// Continuous space: perturbations per refined point and round.
+pub const REFINE_PER_POINT: usize = 32;
 
 /// Settings of [`GpBo`].
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -311,6 +328,15 @@ impl GpBo {
         self.last = Some(gp.theta.clone());
         Some(gp)
     }
+
+    /// Expected improvement over the best evaluation (+ xi) at `points`.
+    fn ei(&self, gp: &Gp, points: &[Vec<f64>]) -> Vec<f64> {
+        let target = gp.best() + self.settings.xi;
+        gp.predict_std(points)
+            .into_iter()
+            .map(|(m, v)| Predictive::gaussian(m, v.sqrt()).ei(target))
+            .collect()
+    }
 }
 
 fn encode(history: &History, c: usize) -> Vec<f64> {
@@ -354,14 +380,69 @@ impl Optimizer for GpBo {
             .collect();
         let candidates = if fresh.is_empty() { open } else { fresh };
         let points: Vec<Vec<f64>> = candidates.iter().map(|&c| encode(history, c)).collect();
-        let target = gp.best() + self.settings.xi;
-        let scores: Vec<f64> = gp
-            .predict_std(&points)
-            .into_iter()
-            .map(|(m, v)| Predictive::gaussian(m, v.sqrt()).ei(target))
-            .collect();
+        let scores = self.ei(&gp, &points);
         Ok(full(candidates[argmax(&scores).unwrap_or(0)]))
     }
+}
+
+/// On a continuous space EI is maximised over [`RANDOM_CANDIDATES`] uniform points and
+/// [`LOCAL_CANDIDATES`] perturbations of the best evaluation (Gaussian, σ log-uniform in
+/// [`LOCAL_SIGMA`] per point), then refined in [`REFINE_SIGMAS`].len() rounds: the
+/// [`REFINE_KEEP`] best points so far each get [`REFINE_PER_POINT`] perturbations of
+/// the round's σ. Every perturbation is clamped into [0, 1]^d. 2048 EI evaluations per
+/// decision; the start-up points are uniform.
+impl ProposePoint for GpBo {
+    fn propose_point(&mut self, history: &History) -> Result<Vec<f32>> {
+        let d = history.n_hps();
+        let evals = evaluations(history);
+        let gp = if evals.len() < self.settings.startup_for(d) {
+            None
+        } else {
+            self.fit(history)
+        };
+        let Some(gp) = gp else {
+            return Ok(uniform_point(d, &mut self.rng));
+        };
+        let best = evals
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map(|&(c, _)| encode(history, c))
+            .unwrap_or_default();
+        let rng = &mut self.rng;
+        let mut points: Vec<Vec<f64>> = (0..RANDOM_CANDIDATES)
+            .map(|_| (0..d).map(|_| rng.random::<f64>()).collect())
+            .collect();
+        for _ in 0..LOCAL_CANDIDATES {
+            let (lo, hi) = (LOCAL_SIGMA.0.ln(), LOCAL_SIGMA.1.ln());
+            let sigma = (lo + (hi - lo) * rng.random::<f64>()).exp();
+            points.push(perturb(&best, sigma, rng));
+        }
+        let mut scores = self.ei(&gp, &points);
+        for &sigma in REFINE_SIGMAS {
+            let mut order: Vec<usize> = (0..points.len()).collect();
+            order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+            let round: Vec<Vec<f64>> = order[..REFINE_KEEP.min(order.len())]
+                .iter()
+                .flat_map(|&i| {
+                    let centre = points[i].clone();
+                    (0..REFINE_PER_POINT)
+                        .map(|_| perturb(&centre, sigma, &mut self.rng))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            scores.extend(self.ei(&gp, &round));
+            points.extend(round);
+        }
+        let winner = argmax(&scores).unwrap_or(0);
+        Ok(points[winner].iter().map(|&v| v as f32).collect())
+    }
+}
+
+/// `x` plus N(0, σ²) in every coordinate, clamped into [0, 1].
+fn perturb(x: &[f64], sigma: f64, rng: &mut StdRng) -> Vec<f64> {
+    x.iter()
+        .map(|&v| (v + sigma * rng.sample::<f64, _>(StandardNormal)).clamp(0.0, 1.0))
+        .collect()
 }
 
 #[cfg(test)]

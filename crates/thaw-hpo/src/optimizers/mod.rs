@@ -3,6 +3,7 @@
 pub mod asha;
 pub mod bohb;
 pub mod cmaes;
+pub mod continuous;
 pub mod gp_bo;
 pub mod grid;
 pub mod mfpi;
@@ -10,6 +11,7 @@ pub mod model_based;
 pub mod pbt;
 pub mod pool_rule;
 pub mod random_search;
+pub mod rl_hpo;
 pub mod schedule;
 pub mod successive_halving;
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
+use super::continuous::{ProposePoint, uniform_point};
 use super::random_fresh;
 use crate::error::Result;
 use crate::history::History;
@@ -33,5 +34,12 @@ impl Optimizer for RandomSearch {
             config,
             to_epoch: history.max_epochs(),
         })
+    }
+}
+
+/// On a continuous space: uniform points of [0, 1]^d.
+impl ProposePoint for RandomSearch {
+    fn propose_point(&mut self, history: &History) -> Result<Vec<f32>> {
+        Ok(uniform_point(history.n_hps(), &mut self.rng))
     }
 }

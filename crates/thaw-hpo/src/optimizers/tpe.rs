@@ -6,7 +6,8 @@
 //! flat prior component of weight `prior_weight` (every kernel has weight 1). Candidates
 //! are sampled from l (the good estimator), each is mapped to a configuration of the
 //! pool by [`nearest_open`], and the configuration maximising log l − log g is trained
-//! to the last epoch.
+//! to the last epoch. On a continuous space ([`ProposePoint`]) the candidates are scored
+//! where they were drawn and the best one is the proposal.
 //!
 //! Bandwidths, clipped to [1 / min(100, n + 1), 1] (hyperopt's clip, n the set's size):
 //! - univariate (the classic TPE): per dimension, each kernel's σ is the larger distance
@@ -24,6 +25,7 @@ use rand::{Rng, RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 use statrs::function::erf::{erfc, erfc_inv};
 
+use super::continuous::{ProposePoint, uniform_point};
 use super::pool_rule::{evaluations, nearest_open};
 use super::random_fresh;
 use crate::error::Result;
@@ -72,8 +74,8 @@ impl Tpe {
         }
     }
 
-    /// The configuration TPE proposes given at least one evaluation.
-    fn propose(&mut self, history: &History, evals: &[(usize, f32)]) -> Result<usize> {
+    /// The good and bad estimators l and g of the evaluations `evals` (at least one).
+    fn estimators(&self, history: &History, evals: &[(usize, f32)]) -> (Parzen, Parzen) {
         let s = &self.settings;
         let (good, bad) = split(history, evals, s.gamma, 1);
         let bandwidth = if s.multivariate {
@@ -92,9 +94,15 @@ impl Tpe {
                 s.prior_weight,
             )
         };
-        let (l, g) = (fit(&good), fit(&bad));
+        (fit(&good), fit(&bad))
+    }
+
+    /// The configuration TPE proposes given at least one evaluation: each candidate is
+    /// moved to a pool member by the pool rule and scored there.
+    fn propose(&mut self, history: &History, evals: &[(usize, f32)]) -> Result<usize> {
+        let (l, g) = self.estimators(history, evals);
         let mut best: Option<(f64, usize)> = None;
-        for _ in 0..s.candidates.max(1) {
+        for _ in 0..self.settings.candidates.max(1) {
             let x = l.sample(&mut self.rng, 1.0);
             let c = nearest_open(history, &x).ok_or_else(|| history.nothing_open())?;
             let score = log_ratio(&l, &g, history.config(c));
@@ -103,6 +111,27 @@ impl Tpe {
             }
         }
         best.map(|(_, c)| c).ok_or_else(|| history.nothing_open())
+    }
+}
+
+/// On a continuous space the same candidates are scored where they were drawn; the
+/// start-up points are uniform in [0, 1]^d.
+impl ProposePoint for Tpe {
+    fn propose_point(&mut self, history: &History) -> Result<Vec<f32>> {
+        let evals = evaluations(history);
+        if evals.len() < self.settings.startup.max(1) {
+            return Ok(uniform_point(history.n_hps(), &mut self.rng));
+        }
+        let (l, g) = self.estimators(history, &evals);
+        let mut best: Option<(f64, Vec<f32>)> = None;
+        for _ in 0..self.settings.candidates.max(1) {
+            let x = l.sample(&mut self.rng, 1.0);
+            let score = log_ratio(&l, &g, &x);
+            if best.as_ref().is_none_or(|(b, _)| score > *b) {
+                best = Some((score, x));
+            }
+        }
+        Ok(best.map(|(_, x)| x).unwrap_or_default())
     }
 }
 
