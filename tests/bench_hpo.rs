@@ -167,3 +167,161 @@ fn runs_resumes_and_matches_ifbo() {
         text(&o)
     );
 }
+
+/// Cross-validated ifBO: two tiny fold models (one with synthetic batches mixed in) cover
+/// all three tasks; each task runs with the fold that held it out, exactly as `ifbo`
+/// runs it, and `eval-lc` scores the same folds.
+#[test]
+fn cross_validated_ifbo_covers_every_task_with_a_held_out_fold() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    common::cli::make_data(root);
+    let fold = |dir: &str, train: &str, val: &str, extra: &[&str]| {
+        let mut args = vec!["--train-tasks", train, "--val-tasks", val];
+        args.extend(extra);
+        common::cli::train_tiny(root, dir, &args)
+    };
+    let o = fold("cv/cdf-fold0", "task_c", "task_a,task_b", &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = fold(
+        "cv/cdf-fold1",
+        "task_a,task_b",
+        "task_c",
+        &["--synthetic-share", "0.5"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let config: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("cv/cdf-fold1/config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(config["data"]["synthetic_share"], 0.5);
+    // The share is part of the run: a resume cannot change it, FT-PFN has none.
+    let o = bin(
+        "train-pfn",
+        &[
+            "--out",
+            "cv/cdf-fold1",
+            "--resume",
+            "--synthetic-share",
+            "0.2",
+        ],
+        root,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = bin(
+        "train-pfn",
+        &["--prior", "ftpfn", "--synthetic-share", "0.5", "--out", "x"],
+        root,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
+    let o = bin(
+        "bench-hpo",
+        &[
+            "--methods",
+            "cv:cv/cdf,random",
+            "--seeds",
+            "1",
+            "--budget",
+            "20",
+            "--threads",
+            "2",
+            "--out",
+            "b",
+            "-q",
+        ],
+        root,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("2 methods × 3 tasks × 1 seeds"),
+        "{}",
+        text(&o)
+    );
+    let run = |task: &str| -> serde_json::Value {
+        let p = root.join(format!("b/runs/ifbo-cv-cdf/{task}/seed-0.json"));
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    for (task, fold) in [
+        ("task_a", "cdf-fold0"),
+        ("task_b", "cdf-fold0"),
+        ("task_c", "cdf-fold1"),
+    ] {
+        let r = run(task);
+        let spec = r["spec"].as_str().unwrap();
+        assert!(spec.contains(fold), "{task}: {spec}");
+        assert_eq!(r["trained_on_task"], false);
+    }
+    // The bench run on task_c is `ifbo` with the same folds on task_c.
+    let o = bin(
+        "ifbo",
+        &[
+            "--surrogate",
+            "cv:cv/cdf",
+            "--benchmark",
+            "data/parquet/taskset.parquet:task_c",
+            "--budget",
+            "20",
+            "--out",
+            "i",
+            "-q",
+        ],
+        root,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("held out"), "{}", text(&o));
+    let traj = std::fs::read_to_string(root.join("i/trajectory.csv")).unwrap();
+    let from_ifbo: Vec<f32> = traj
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    let from_bench: Vec<f32> = run("task_c")["incumbent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    assert_eq!(from_bench, from_ifbo);
+
+    // eval-lc scores every task with its held-out fold; a fold set that holds out
+    // nothing of a task is refused.
+    let o = bin(
+        "eval-lc",
+        &[
+            "--checkpoint",
+            "CV=cv:cv/cdf",
+            "--baselines",
+            "none",
+            "--contexts",
+            "30",
+            "--draws",
+            "1",
+            "--out",
+            "e",
+            "-q",
+        ],
+        root,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let scores = std::fs::read_to_string(root.join("e/scores.csv")).unwrap();
+    for task in ["task_a", "task_b", "task_c"] {
+        assert!(scores.contains(task), "{task}: {scores}");
+    }
+    std::fs::remove_dir_all(root.join("cv/cdf-fold1")).unwrap();
+    let o = bin(
+        "bench-hpo",
+        &[
+            "--methods",
+            "cv:cv/cdf",
+            "--budget",
+            "5",
+            "--out",
+            "b2",
+            "-q",
+        ],
+        root,
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("every fold"), "{}", text(&o));
+}

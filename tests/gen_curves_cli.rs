@@ -1,15 +1,10 @@
 //! `thaw gen-curves` end to end: a tiny corpus, read back by `thaw data summary`, and a
 //! second run that finds every task finished.
 
-use std::process::Command;
+mod common;
 
 fn thaw(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_thaw"))
-        .args(args)
-        .current_dir(cwd)
-        .env("THAW_HOME", cwd)
-        .output()
-        .unwrap()
+    common::cli::bin("thaw", args, cwd)
 }
 
 #[test]

@@ -1,8 +1,10 @@
 //! `thaw plot` on a small study built with the library: the SVG has the frozen trials'
 //! forecast band and the incumbent; bad input exits non-zero naming what is wrong.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use thaw_hpo::MethodSpec;
 use thaw_study::protocol::End;
@@ -34,21 +36,10 @@ fn checkpoints() -> PathBuf {
 }
 
 fn thaw(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_thaw"))
-        .args(args)
-        .current_dir(cwd)
-        .env("THAW_HOME", cwd)
-        .output()
-        .unwrap()
+    common::cli::bin("thaw", args, cwd)
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use common::cli::text;
 
 fn settings(dir: &Path, method: &str, budget: usize) -> StudySettings {
     let file = StudyFile::parse(&dir.join("space.toml"), SPACE).unwrap();

@@ -57,28 +57,30 @@ pub fn make_data(root: &Path) {
     assert!(o.status.success(), "{}", text(&o));
 }
 
+/// `train-pfn` of a `tiny` PFN for 3 steps of 2 × 40 tokens into `out` under `root`,
+/// with `extra` flags (tasks, augmentation, …).
+pub fn train_tiny(root: &Path, out: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "--model",
+        "tiny",
+        "--steps",
+        "3",
+        "--batch",
+        "2",
+        "--seq-len",
+        "40",
+        "--out",
+        out,
+        "-q",
+    ];
+    args.extend(extra);
+    bin("train-pfn", &args, root)
+}
+
 /// The generated data under `root` and a `tiny` PFN in `root/ck` trained on task_a and
 /// task_b (task_c held out).
 pub fn data_and_tiny_checkpoint(root: &Path) {
     make_data(root);
-    let o = bin(
-        "train-pfn",
-        &[
-            "--model",
-            "tiny",
-            "--steps",
-            "3",
-            "--batch",
-            "2",
-            "--seq-len",
-            "40",
-            "--val-tasks",
-            "task_c",
-            "--out",
-            "ck",
-            "-q",
-        ],
-        root,
-    );
+    let o = train_tiny(root, "ck", &["--val-tasks", "task_c"]);
     assert!(o.status.success(), "{}", text(&o));
 }

@@ -109,16 +109,17 @@ pub enum OptimizerName {
 
 impl OptimizerName {
     /// The method this `--method` and `--surrogate` name (`--surrogate` only with
-    /// `ifbo`, default adam-pfn), with the baselines' refit schedule.
+    /// `ifbo`, default `default_surrogate`), with the baselines' refit schedule.
     pub fn spec(
         self,
         surrogate: Option<&str>,
+        default_surrogate: &str,
         refit: &RefitArg,
         checkpoints: &CheckpointsArg,
     ) -> anyhow::Result<thaw_hpo::MethodSpec> {
         let growth = refit.growth()?;
         let name = match (self, surrogate) {
-            (Self::Ifbo, s) => s.unwrap_or("adam-pfn"),
+            (Self::Ifbo, s) => s.unwrap_or(default_surrogate),
             (_, Some(s)) => crate::usage!("--surrogate {s} applies only to --method ifbo"),
             (Self::Hyperband, None) => "hyperband",
             (Self::Asha, None) => "asha",

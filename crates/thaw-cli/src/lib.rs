@@ -31,15 +31,15 @@ Examples:
   thaw data import
   # a per-task table of every file in data/parquet/
   thaw data summary
-  # tune a held-out TaskSet task with the shipped Adam-PFN
-  thaw ifbo --surrogate adam-pfn --budget 300
-  # the shipped Adam-PFN predicts a held-out task's final values
-  thaw predict
+  # tune a TaskSet task with Adam-PFN (the fold model that held the task out)
+  thaw ifbo --budget 300
+  # the earlier Adam-PFN (6 tasks) predicts final values of a task it held out
+  thaw predict --checkpoint adam-pfn-small
   # train a (tiny) PFN
   thaw train-pfn --model tiny --steps 200 --out /tmp/pfn
   # the learning-curve table, and the HPO benchmark
   thaw eval-lc --tasks all --contexts 400 --draws 1
-  thaw bench-hpo --methods adam-pfn,hyperband --seeds 2
+  thaw bench-hpo --methods adam-pfn-cv,hyperband --seeds 2
   # thaw's TPE, CMA-ES and GP-BO beside Optuna's samplers
   thaw bench-peers --out runs/bench-peers
   # synthetic FT-PFN tasks: Parquet, CSV and an SVG plot
@@ -77,7 +77,7 @@ enum Command {
     /// and MSE of the true final values, then the configurations with the best predicted
     /// final value.
     #[command(
-        after_help = "Examples:\n  thaw predict\n  thaw predict --checkpoint ft-pfn --task patch32_GRU --context 1000"
+        after_help = "Examples:\n  thaw predict --checkpoint adam-pfn-small\n  thaw predict --checkpoint ft-pfn --task patch32_GRU --context 1000"
     )]
     Predict(commands::predict::PredictArgs),
     /// Draw synthetic tasks from the FT-PFN prior: curves.parquet (thaw format), curves.csv, curves.svg.

@@ -192,42 +192,33 @@ fn train_chunk(
     let mut alive = vec![true; c];
     let mut out: [Vec<f32>; 3] = std::array::from_fn(|_| vec![f32::NAN; c * settings.points]);
     let every = settings.steps / (settings.points as u64 - 1);
-    evaluate(
-        spec,
-        &mut params,
-        &mut moments,
-        &mut alive,
-        evals,
-        &mut out,
-        0,
-        settings.points,
-        device,
-    )?;
-    for t in 1..=settings.steps {
-        let (x, targets) = minibatch(spec, data, t, device);
-        let leaves: Vec<Tensor<3>> = params
-            .iter()
-            .map(|p| p.clone().autodiff().require_grad())
-            .collect();
-        let loss = targets
-            .loss(mlp::forward(&leaves, x, spec.activation))
-            .sum();
-        let grads = loss.backward();
-        let sizes = adam.step_sizes(t, &alive);
-        params = params
-            .into_iter()
-            .zip(&leaves)
-            .zip(moments.iter_mut())
-            .map(|((p, leaf), m)| {
-                let g = leaf
-                    .grad(&grads)
-                    .ok_or_else(|| GenError::Invalid("a parameter received no gradient".into()))?;
-                Ok(adam.update(p, g, m, &sizes))
-            })
-            .collect::<Result<Params>>()?;
-        on_step();
+    // t = 0 only scores the initial weights.
+    for t in 0..=settings.steps {
+        if t > 0 {
+            let (x, targets) = minibatch(spec, data, t, device);
+            let leaves: Vec<Tensor<3>> = params
+                .iter()
+                .map(|p| p.clone().autodiff().require_grad())
+                .collect();
+            let loss = targets
+                .loss(mlp::forward(&leaves, x, spec.activation))
+                .sum();
+            let grads = loss.backward();
+            let sizes = adam.step_sizes(t, &alive);
+            params = params
+                .into_iter()
+                .zip(&leaves)
+                .zip(moments.iter_mut())
+                .map(|((p, leaf), m)| {
+                    let g = leaf.grad(&grads).ok_or_else(|| {
+                        GenError::Invalid("a parameter received no gradient".into())
+                    })?;
+                    Ok(adam.update(p, g, m, &sizes))
+                })
+                .collect::<Result<Params>>()?;
+            on_step();
+        }
         if t.is_multiple_of(every) {
-            let point = (t / every) as usize;
             evaluate(
                 spec,
                 &mut params,
@@ -235,7 +226,7 @@ fn train_chunk(
                 &mut alive,
                 evals,
                 &mut out,
-                point,
+                (t / every) as usize,
                 settings.points,
                 device,
             )?;

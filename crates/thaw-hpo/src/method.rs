@@ -33,7 +33,7 @@ pub const DEFAULT_REFIT_GROWTH: f64 = 0.1;
 
 /// The names [`MethodSpec::named`] accepts, in the benchmark's default order.
 pub const METHOD_NAMES: [&str; 15] = [
-    "adam-pfn",
+    "adam-pfn-cv",
     "ft-pfn",
     "dpl",
     "dyhpo",
@@ -60,6 +60,14 @@ pub enum MethodSpec {
         label: String,
         /// Checkpoint directory.
         checkpoint: PathBuf,
+    },
+    /// ifBO with cross-validated checkpoints: each task runs with the fold model that did
+    /// not train on it ([`MethodSpec::for_task`] picks it).
+    IfboCv {
+        /// Label of the fold set (e.g. "Adam-PFN CV").
+        label: String,
+        /// The fold checkpoint directories.
+        folds: Vec<PathBuf>,
     },
     /// Deep power laws with EI at the last epoch.
     Dpl {
@@ -200,7 +208,21 @@ impl MethodSpec {
                 settings: PbtSettings::default(),
             },
             // A method's name wins over a directory of that name; then shipped
-            // checkpoints, then any checkpoint directory.
+            // fold sets and `cv:PREFIX`, shipped checkpoints, any checkpoint directory.
+            other if shipped::resolve_folds(other, checkpoints).is_some() => {
+                let (label, prefix) =
+                    shipped::resolve_folds(other, checkpoints).expect("checked above");
+                let folds = shipped::fold_dirs(&prefix).map_err(|e| {
+                    HpoError::InvalidInput(format!("listing {}: {e}", prefix.display()))
+                })?;
+                if folds.is_empty() {
+                    return Err(HpoError::InvalidInput(format!(
+                        "{other}: no fold checkpoints {}-fold<i> (`eval-lc --cross-validate` writes them)",
+                        prefix.display()
+                    )));
+                }
+                Self::IfboCv { label, folds }
+            }
             other => match shipped::resolve(other, checkpoints) {
                 Some((label, checkpoint)) => Self::Ifbo { label, checkpoint },
                 None => {
@@ -227,7 +249,7 @@ impl MethodSpec {
     /// Name in tables and outputs ("ifBO (Adam-PFN)", "DPL", …).
     pub fn name(&self) -> String {
         match self {
-            Self::Ifbo { label, .. } => format!("ifBO ({label})"),
+            Self::Ifbo { label, .. } | Self::IfboCv { label, .. } => format!("ifBO ({label})"),
             Self::Dpl { .. } => "DPL".into(),
             Self::Dyhpo { .. } => "DyHPO".into(),
             Self::GpFt { .. } => "GP-FT".into(),
@@ -271,12 +293,36 @@ impl MethodSpec {
         }
     }
 
+    /// The method that runs on `task`: for cross-validated ifBO the fold checkpoint that
+    /// did not train on it (an error when every fold did), every other method itself.
+    pub fn for_task(&self, task: &str) -> Result<Self> {
+        let Self::IfboCv { label, folds } = self else {
+            return Ok(self.clone());
+        };
+        for dir in folds {
+            if !thaw_pfn::checkpoint::read_config(dir)?.trained_on(task) {
+                return Ok(Self::Ifbo {
+                    label: label.clone(),
+                    checkpoint: dir.clone(),
+                });
+            }
+        }
+        Err(HpoError::InvalidInput(format!(
+            "{}: every fold checkpoint trained on {task}",
+            self.name()
+        )))
+    }
+
     /// Whether the method fits a curve model (ifBO, DPL, DyHPO, GP-FT) rather than
     /// following a fixed schedule.
     pub fn is_model_based(&self) -> bool {
         matches!(
             self,
-            Self::Ifbo { .. } | Self::Dpl { .. } | Self::Dyhpo { .. } | Self::GpFt { .. }
+            Self::Ifbo { .. }
+                | Self::IfboCv { .. }
+                | Self::Dpl { .. }
+                | Self::Dyhpo { .. }
+                | Self::GpFt { .. }
         )
     }
 
@@ -293,7 +339,7 @@ impl MethodSpec {
             Self::Dyhpo { .. } => 5,
             Self::Dpl { .. } => 4,
             Self::GpFt { .. } => 3,
-            Self::Ifbo { .. } => 2,
+            Self::Ifbo { .. } | Self::IfboCv { .. } => 2,
             _ => 1,
         }
     }
@@ -315,6 +361,12 @@ impl MethodSpec {
                     Acquisition::MfpiRandom,
                     seed,
                 ))
+            }
+            Self::IfboCv { .. } => {
+                return Err(HpoError::InvalidInput(format!(
+                    "{} picks its checkpoint per benchmark task (for_task); it does not run on a program",
+                    self.name()
+                )));
             }
             Self::Dpl {
                 settings,
@@ -362,11 +414,12 @@ mod tests {
 
     #[test]
     fn names_parse_slug_and_key() {
-        let ck = Path::new("checkpoints");
+        // The checkout's checkpoints: adam-pfn-cv lists its shipped fold models.
+        let ck = &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../checkpoints");
         let m = MethodSpec::named("adam-pfn", ck).unwrap();
         assert_eq!(m.name(), "ifBO (Adam-PFN)");
         assert_eq!(m.slug(), "ifbo-adam-pfn");
-        assert_eq!(m.checkpoint(), Some(ck.join("adam-pfn-small").as_path()));
+        assert_eq!(m.checkpoint(), Some(ck.join("adam-pfn").as_path()));
         assert_eq!(
             MethodSpec::named("random", ck).unwrap().slug(),
             "random-search"
@@ -394,5 +447,51 @@ mod tests {
             "{}",
             hb.key()
         );
+    }
+
+    #[test]
+    fn cross_validated_ifbo_runs_each_task_with_the_fold_that_held_it_out() {
+        use thaw_pfn::checkpoint::{CheckpointConfig, PriorKind, TrainingData, write_config};
+        let tmp = tempfile::tempdir().unwrap();
+        let tasks = ["a", "b", "c", "d"];
+        // Fold i holds out tasks[i] and tasks[i + 2].
+        for fold in 0..2 {
+            let mut config = CheckpointConfig::untrained(thaw_pfn::PfnConfig::tiny());
+            let mut data = TrainingData::ftpfn();
+            data.prior = PriorKind::Taskset;
+            data.train_tasks = tasks
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % 2 != fold)
+                .map(|(_, t)| t.to_string())
+                .collect();
+            config.data = Some(data);
+            let dir = tmp.path().join(format!("cdf-fold{fold}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            write_config(&dir, &config).unwrap();
+        }
+        let name = format!("cv:{}", tmp.path().join("cdf").display());
+        let cv = MethodSpec::named(&name, Path::new("checkpoints")).unwrap();
+        assert!(cv.name().starts_with("ifBO ("), "{}", cv.name());
+        assert_eq!(cv.checkpoint(), None);
+        for (i, task) in tasks.iter().enumerate() {
+            let run = cv.for_task(task).unwrap();
+            let fold = tmp.path().join(format!("cdf-fold{}", i % 2));
+            assert_eq!(run.checkpoint(), Some(fold.as_path()), "{task}");
+            assert_eq!(run.name(), cv.name());
+        }
+        // A task every fold trained on has no honest model: refused, never run.
+        let mut config = thaw_pfn::checkpoint::read_config(&tmp.path().join("cdf-fold0")).unwrap();
+        config.data.as_mut().unwrap().train_tasks = tasks.map(String::from).to_vec();
+        write_config(&tmp.path().join("cdf-fold0"), &config).unwrap();
+        write_config(&tmp.path().join("cdf-fold1"), &config).unwrap();
+        let err = cv.for_task("a").unwrap_err().to_string();
+        assert!(err.contains("every fold"), "{err}");
+        assert!(cv.build(0, &Device::flex()).is_err());
+        let missing = format!("cv:{}", tmp.path().join("mixup").display());
+        let err = MethodSpec::named(&missing, Path::new("checkpoints"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no fold checkpoints"), "{err}");
     }
 }

@@ -12,6 +12,7 @@ pub mod batch;
 pub mod error;
 pub mod ftpfn;
 pub mod layout;
+pub mod mixture;
 pub mod seed;
 pub mod taskset;
 
@@ -19,6 +20,7 @@ pub use batch::{Batch, FEATURES, MAX_CURVE_ID, MAX_HPS, Sequence, encode_hps, en
 pub use error::{PriorError, Result};
 pub use ftpfn::{FtPfnPrior, HpCount, sample_curves};
 pub use layout::{ContextSize, SlotLayout, layout_slots};
+pub use mixture::Mixture;
 pub use seed::{derive_seed, fast_rng_for, rng_for};
 pub use taskset::{Augment, TaskSetPrior};
 

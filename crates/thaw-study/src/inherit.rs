@@ -5,13 +5,12 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use serde_json::Value;
 use thaw_hpo::Spawn;
 
 use crate::args;
 use crate::db::{DbError, Sql, Tx};
 use crate::error::{Result, StudyError};
-use crate::record::{Record, State, TrialRow};
+use crate::record::{Record, TrialRow};
 use crate::space::SearchSpace;
 use crate::study::trial_dir;
 
@@ -20,9 +19,12 @@ use crate::study::trial_dir;
 /// budget and are not in the incumbent's trace.
 pub const INHERITED: &str = "inherited from trial ";
 
+/// How the `origin` of a trial created by PBT begins.
+pub const PBT_ORIGIN_PREFIX: &str = "pbt:";
+
 /// The `origin` of a trial created by PBT from `parent` at epoch `epoch`.
 pub fn pbt_origin(parent: u64, epoch: usize) -> String {
-    format!("pbt:{parent}@{epoch}")
+    format!("{PBT_ORIGIN_PREFIX}{parent}@{epoch}")
 }
 
 /// Copies the checkpoint folder `from` to `to`, replacing whatever `to` held: into a
@@ -94,21 +96,14 @@ pub(crate) fn spawn_trial(
             from.display()
         )));
     }
-    let u = space.snap(&spawn.point);
-    let config = space.decode(&u);
-    let origin = pbt_origin(parent.number, spawn.epoch);
-    tx.exec(
-        "INSERT INTO trials (study_id, number, params, encoded, origin, state, epochs) VALUES ($1, $2, $3, $4, $5, 'candidate', $6)",
-        args![
-            id,
-            number as i64,
-            Value::Object(config.clone()).to_string().as_str(),
-            serde_json::to_string(&u).expect("numbers").as_str(),
-            origin.as_str(),
-            spawn.epoch as i64
-        ],
-    )
-    .map_err(err)?;
+    let child = TrialRow::candidate(
+        number,
+        space,
+        space.snap(&spawn.point),
+        pbt_origin(parent.number, spawn.epoch),
+        spawn.epoch,
+    );
+    child.insert_candidate(tx, id).map_err(err)?;
     let note = Some(format!("{INHERITED}{}", parent.number));
     for (epoch, value, worker) in rows {
         tx.exec(
@@ -120,20 +115,7 @@ pub(crate) fn spawn_trial(
     let to = trial_dir(dir, number).join("checkpoint");
     copy_checkpoint(&from, &to)
         .map_err(|e| StudyError::io("cannot copy the checkpoint", &from, e))?;
-    rec.trials.push(TrialRow {
-        number,
-        params: config,
-        encoded: u,
-        origin,
-        state: State::Candidate,
-        epochs: spawn.epoch,
-        target: 0,
-        worker: None,
-        lease_until: None,
-        attempts: 0,
-        failures: 0,
-        reason: None,
-    });
+    rec.trials.push(child);
     Ok(())
 }
 

@@ -180,6 +180,54 @@ pub struct TrialRow {
     pub reason: Option<String>,
 }
 
+impl TrialRow {
+    /// A new candidate numbered `number` at the encoded point `u` of `space`, from
+    /// `origin`, starting with `epochs` recorded epochs (PBT's child inherits some).
+    pub fn candidate(
+        number: u64,
+        space: &SearchSpace,
+        u: Vec<f32>,
+        origin: String,
+        epochs: usize,
+    ) -> Self {
+        Self {
+            number,
+            params: space.decode(&u),
+            encoded: u,
+            origin,
+            state: State::Candidate,
+            epochs,
+            target: 0,
+            worker: None,
+            lease_until: None,
+            attempts: 0,
+            failures: 0,
+            reason: None,
+        }
+    }
+
+    /// Inserts this candidate into study `id`'s trials.
+    pub fn insert_candidate(&self, db: &mut dyn Sql, id: i64) -> std::result::Result<(), DbError> {
+        db.exec(
+            "INSERT INTO trials (study_id, number, params, encoded, origin, state, epochs) VALUES ($1, $2, $3, $4, $5, 'candidate', $6)",
+            args![
+                id,
+                self.number as i64,
+                Value::Object(self.params.clone()).to_string().as_str(),
+                serde_json::to_string(&self.encoded).expect("numbers").as_str(),
+                self.origin.as_str(),
+                self.epochs as i64
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Whether PBT created it from another trial ([`crate::inherit::pbt_origin`]).
+    pub fn is_pbt_child(&self) -> bool {
+        self.origin.starts_with(crate::inherit::PBT_ORIGIN_PREFIX)
+    }
+}
+
 /// One recorded epoch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EpochRow {
@@ -422,7 +470,7 @@ pub fn load_in(db: &mut dyn Sql, storage: &Storage, name: &str) -> Result<Record
         let spawned = trial == pool
             && trials
                 .get(trial.max(0) as usize)
-                .is_some_and(|t: &TrialRow| t.origin.starts_with("pbt:"));
+                .is_some_and(TrialRow::is_pbt_child);
         if seq != i as i64
             || pool < 0
             || pool as usize > trials.len()

@@ -432,33 +432,11 @@ impl Study {
         );
         for (u, origin) in new {
             let number = rec.trials.len() as u64;
-            let config = self.settings.space.decode(&u);
-            tx.exec(
-                "INSERT INTO trials (study_id, number, params, encoded, origin, state) VALUES ($1, $2, $3, $4, $5, 'candidate')",
-                args![
-                    id,
-                    number as i64,
-                    Value::Object(config.clone()).to_string().as_str(),
-                    serde_json::to_string(&u).expect("numbers").as_str(),
-                    origin.as_str()
-                ],
-            )
-            .map_err(&err)?;
+            let row =
+                TrialRow::candidate(number, &self.settings.space, u, origin.as_str().into(), 0);
+            row.insert_candidate(&mut tx, id).map_err(&err)?;
             // The record in hand gains the candidate as the store now holds it.
-            rec.trials.push(TrialRow {
-                number,
-                params: config,
-                encoded: u,
-                origin: origin.as_str().into(),
-                state: State::Candidate,
-                epochs: 0,
-                target: 0,
-                worker: None,
-                lease_until: None,
-                attempts: 0,
-                failures: 0,
-                reason: None,
-            });
+            rec.trials.push(row);
         }
         let pool = rec.trials.len();
         let history = rec.history(pool, seen, &held)?;

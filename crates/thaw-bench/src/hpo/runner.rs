@@ -99,7 +99,18 @@ pub fn run_all(
     settings: &HpoSettings,
     on_epochs: &(dyn Fn(u64) + Sync),
 ) -> Result<HpoOutcome> {
-    let seen = held_out_checks(tasks, methods, settings.allow_train_tasks)?;
+    // What runs on each task: a cross-validated method picks its fold here.
+    let resolved: Vec<Vec<MethodSpec>> = methods
+        .iter()
+        .map(|m| {
+            tasks
+                .iter()
+                .map(|t| m.for_task(&t.name))
+                .collect::<std::result::Result<Vec<_>, _>>()
+        })
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| BenchError::InvalidArgument(e.to_string()))?;
+    let seen = held_out_checks(tasks, &resolved, settings.allow_train_tasks)?;
     let mut jobs = Vec::new();
     for m in 0..methods.len() {
         for t in 0..tasks.len() {
@@ -122,12 +133,13 @@ pub fn run_all(
             .map(|&j| {
                 let (m, t, s) = jobs[j];
                 let path = run_path(&settings.dir, &methods[m], &tasks[t].name, s);
-                if let Some(r) = read_finished(&path, &methods[m], &tasks[t].name, s, settings)? {
+                let method = &resolved[m][t];
+                if let Some(r) = read_finished(&path, method, &tasks[t].name, s, settings)? {
                     on_epochs(r.incumbent.len() as u64);
                     return Ok((r, true));
                 }
                 let r = run_one(
-                    &methods[m],
+                    method,
                     &tasks[t],
                     s,
                     settings.budget,
@@ -156,17 +168,20 @@ pub fn run_all(
     })
 }
 
-/// For every (method, task): whether the method's checkpoint trained on the task; an
-/// error if it did and `allow` is off.
-fn held_out_checks(tasks: &[Task], methods: &[MethodSpec], allow: bool) -> Result<Vec<Vec<bool>>> {
-    let mut seen = vec![vec![false; tasks.len()]; methods.len()];
-    for (m, method) in methods.iter().enumerate() {
-        let Some(dir) = method.checkpoint() else {
-            continue;
-        };
-        let config = read_config(dir)?;
-        for (t, task) in tasks.iter().enumerate() {
-            seen[m][t] = config
+/// For every (method, task), given what runs on each task: whether the method's
+/// checkpoint trained on the task; an error if it did and `allow` is off.
+fn held_out_checks(
+    tasks: &[Task],
+    resolved: &[Vec<MethodSpec>],
+    allow: bool,
+) -> Result<Vec<Vec<bool>>> {
+    let mut seen = vec![vec![false; tasks.len()]; resolved.len()];
+    for (m, per_task) in resolved.iter().enumerate() {
+        for (t, (task, method)) in tasks.iter().zip(per_task).enumerate() {
+            let Some(dir) = method.checkpoint() else {
+                continue;
+            };
+            seen[m][t] = read_config(dir)?
                 .check_held_out(dir, &task.name, allow)
                 .map_err(|e| BenchError::in_method(method.name(), e))?;
         }

@@ -24,7 +24,7 @@ Examples:
   # for how long it takes)
   bench-hpo
   # a quick look: three methods, two seeds, 200 epochs
-  bench-hpo --methods adam-pfn,hyperband,random --seeds 2 --budget 200 \\
+  bench-hpo --methods adam-pfn-cv,hyperband,random --seeds 2 --budget 200 \\
       --out runs/quick
   # LCBench (out of distribution for Adam-PFN)
   bench-hpo --benchmark data/parquet/lcbench.parquet --tasks APSFailure,Amazon
@@ -54,7 +54,8 @@ pub struct BenchHpoArgs {
     #[arg(long)]
     tasks: Option<String>,
     /// Methods, comma-separated: adam-pfn, ft-pfn (ifBO with the shipped checkpoints), a
-    /// checkpoint directory (ifBO with it), dpl, dyhpo, gp-ft, hyperband, asha, sha, bohb, tpe,
+    /// checkpoint directory (ifBO with it), adam-pfn-cv or cv:PREFIX (ifBO with fold
+    /// models PREFIX-fold<i>: each task runs with the fold that held it out), dpl, dyhpo, gp-ft, hyperband, asha, sha, bohb, tpe,
     /// gp-bo, cma-es, grid, rl-hpo, random.
     #[arg(long, default_value_t = METHOD_NAMES.join(","))]
     methods: String,

@@ -68,7 +68,9 @@ pub struct EvalLcArgs {
     #[arg(long, default_value_t = 0)]
     pub(super) seed: u64,
     /// PFN rows: NAME=DIR (or NAME=adam-pfn / NAME=ft-pfn), repeatable; `none` for no
-    /// checkpoint rows.
+    /// checkpoint rows. NAME=adam-pfn-cv or NAME=cv:PREFIX scores each task with the fold
+    /// model PREFIX-fold<i> that held it out (fold models of an earlier
+    /// `--cross-validate` run: cv:runs/eval-lc/cv/cdf).
     #[arg(long = "checkpoint", default_value = "FT-PFN=ft-pfn")]
     checkpoints: Vec<String>,
     /// Directory of the shipped checkpoints that adam-pfn and ft-pfn name.
@@ -99,6 +101,14 @@ pub struct EvalLcArgs {
     /// Architecture preset of the fold models.
     #[arg(long, value_enum, default_value_t = ModelPreset::Small)]
     pub(super) cv_model: ModelPreset,
+    /// Fold models with the history extension (every token also embeds its curve's latest
+    /// earlier context observation; README "The history extension").
+    #[arg(long)]
+    pub(super) cv_history: bool,
+    /// Share of the fold models' training steps drawn from the synthetic FT-PFN prior
+    /// (train-pfn --synthetic-share).
+    #[arg(long, default_value_t = 0.0, value_parser = super::train_pfn::share)]
+    pub(super) cv_synthetic_share: f64,
     /// Training steps of each fold model.
     #[arg(long, default_value_t = 300)]
     pub(super) cv_steps: usize,
@@ -245,6 +255,21 @@ fn checkpoint_rows(a: &EvalLcArgs) -> anyhow::Result<Vec<Method>> {
         let (name, dir) = spec
             .split_once('=')
             .with_context(|| format!("--checkpoint {spec:?}: expected NAME=DIR"))?;
+        if let Some((_, prefix)) = shipped::resolve_folds(dir, &a.shipped_dir) {
+            let folds = shipped::fold_dirs(&prefix)
+                .with_context(|| format!("--checkpoint {name}: listing {}", prefix.display()))?;
+            if folds.is_empty() {
+                crate::usage!(
+                    "--checkpoint {spec}: no fold checkpoints {}-fold<i>",
+                    prefix.display()
+                );
+            }
+            rows.push(Method::CrossValidated {
+                name: name.into(),
+                folds,
+            });
+            continue;
+        }
         let dir = shipped::resolve(dir, &a.shipped_dir).map_or_else(|| PathBuf::from(dir), |r| r.1);
         read_config(&dir).with_context(|| format!("--checkpoint {name}"))?;
         rows.push(Method::Pfn {

@@ -23,9 +23,11 @@ use crate::progress;
 
 const EXAMPLES: &str = "\
 Examples:
-  # the shipped Adam-PFN tunes a TaskSet task it was not trained on
-  # (200 epochs of budget)
-  ifbo --surrogate adam-pfn --budget 200
+  # ifBO with Adam-PFN on a TaskSet task, 200 epochs of budget: the default
+  # surrogate adam-pfn-cv runs the fold model that never saw the task
+  ifbo --budget 200
+  # the shipped Adam-PFN (all 8 shared tasks) on a task of your own file
+  ifbo --surrogate adam-pfn --benchmark my-curves.parquet:my-task
   # FT-PFN, a full 1000-epoch run on a named task, trajectory into /tmp/run
   ifbo --surrogate ft-pfn --budget 1000 --seed 3 --out /tmp/run \\
       --benchmark data/parquet/taskset.parquet:patch32_GRU
@@ -38,8 +40,12 @@ Examples:
 
 Every method spends the budget the same way: an action that trains a configuration
 from epoch a to b costs b - a epochs; a frozen configuration resumes where it stopped.
-Surrogates: adam-pfn (checkpoints/adam-pfn-small), ft-pfn (checkpoints/ft-pfn-small) or
-any checkpoint directory, all with MFPI-random; dpl (EI at the last epoch), dyhpo and
+Surrogates: adam-pfn-cv (the default: checkpoints/adam-pfn-cv/cdf-fold<i>, Adam-PFN's
+4 cross-validation fold models; each task runs with the fold that held it out, so a
+TaskSet run is honest), cv:PREFIX (fold models PREFIX-fold<i>, as `eval-lc
+--cross-validate` writes them), adam-pfn (checkpoints/adam-pfn, trained on all 8 shared
+TaskSet tasks: for new tasks), adam-pfn-small (the earlier one, 6 tasks), ft-pfn
+(checkpoints/ft-pfn-small) or any checkpoint directory; all with MFPI-random; dpl (EI at the last epoch), dyhpo and
 gp-ft (one-step EI); these three retrain once the observed points have grown by 10 %
 since their last fit (--refit-growth 0 retrains at every step, as the papers do, and is
 several times slower at 1000 epochs). A PFN is refused on a task its config.json lists
@@ -57,8 +63,9 @@ as a training task unless --allow-train-tasks is given. `thaw ifbo` is the same 
 #[derive(Debug, Parser)]
 #[command(name = "ifbo", version, after_help = EXAMPLES)]
 pub struct IfboArgs {
-    /// Curve model of the ifBO loop: adam-pfn, ft-pfn, a checkpoint directory, dpl, dyhpo
-    /// or gp-ft [default: adam-pfn]. Only with --method ifbo.
+    /// Curve model of the ifBO loop: adam-pfn-cv or cv:PREFIX (fold models), adam-pfn,
+    /// adam-pfn-small, ft-pfn, a checkpoint directory, dpl, dyhpo or gp-ft [default:
+    /// adam-pfn-cv]. Only with --method ifbo.
     #[arg(long)]
     surrogate: Option<String>,
     /// Method: ifbo (model-based, uses --surrogate) or a bandit.
@@ -107,13 +114,16 @@ struct Chosen {
 /// Runs `ifbo`.
 pub fn run(a: IfboArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let device = a.device.select()?;
-    let spec = a
-        .method
-        .spec(a.surrogate.as_deref(), &a.refit, &a.checkpoints)?;
+    let spec = a.method.spec(
+        a.surrogate.as_deref(),
+        "adam-pfn-cv",
+        &a.refit,
+        &a.checkpoints,
+    )?;
     if spec.needs_program() {
         crate::usage!("{}", super::bench_hpo::tabular_refusal(&spec));
     }
-    let chosen = choose_task(&a, &spec)?;
+    let (chosen, spec) = choose_task(&a, &spec)?;
     check_budget(a.budget, &chosen.task)?;
     let mut optimizer = spec
         .build(a.seed, &device)
@@ -175,8 +185,10 @@ pub fn run(a: IfboArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     report(out, &a.out, &chosen.task, &outcome, best_in_table)
 }
 
-/// The task of `--benchmark`, checked against the surrogate's training tasks.
-fn choose_task(a: &IfboArgs, spec: &MethodSpec) -> anyhow::Result<Chosen> {
+/// The task of `--benchmark`, checked against the surrogate's training tasks, and the
+/// method that runs on it (a cross-validated surrogate picks the fold that held the task
+/// out; without `:<task>` it takes the file's first task).
+fn choose_task(a: &IfboArgs, spec: &MethodSpec) -> anyhow::Result<(Chosen, MethodSpec)> {
     let config = match spec.checkpoint() {
         Some(dir) => Some(read_config(dir)?),
         None => None,
@@ -194,6 +206,11 @@ fn choose_task(a: &IfboArgs, spec: &MethodSpec) -> anyhow::Result<Chosen> {
             "every task of the file was used to train the surrogate; name one with :<task>",
         )?,
     };
+    let spec = spec.for_task(&name)?;
+    let config = match spec.checkpoint() {
+        Some(dir) => Some(read_config(dir)?),
+        None => None,
+    };
     let trained_on = match (&config, spec.checkpoint()) {
         (Some(c), Some(dir)) => c.check_held_out(dir, &name, a.allow.allow_train_tasks)?,
         _ => false,
@@ -202,12 +219,15 @@ fn choose_task(a: &IfboArgs, spec: &MethodSpec) -> anyhow::Result<Chosen> {
         .into_iter()
         .find(|t| t.name == name)
         .with_context(|| format!("task {name} is not in {}", file.display()))?;
-    Ok(Chosen {
-        file,
-        task,
-        trained_on,
-        has_checkpoint: config.is_some(),
-    })
+    Ok((
+        Chosen {
+            file,
+            task,
+            trained_on,
+            has_checkpoint: config.is_some(),
+        },
+        spec,
+    ))
 }
 
 /// The budget must be spendable: at least one epoch, at most every epoch of the table

@@ -20,7 +20,8 @@ use crate::args::{CheckpointsArg, DeviceArg};
 /// Arguments of `thaw predict`.
 #[derive(Debug, Args)]
 pub struct PredictArgs {
-    /// Checkpoint: adam-pfn, ft-pfn or a directory (model.safetensors + config.json).
+    /// Checkpoint: adam-pfn, adam-pfn-small, ft-pfn or a directory (model.safetensors +
+    /// config.json).
     #[arg(long, default_value = "adam-pfn")]
     checkpoint: String,
     #[command(flatten)]

@@ -19,6 +19,7 @@ pub struct FoldPlan {
     tasks: Vec<String>,
     data: PathBuf,
     config: TrainConfig,
+    synthetic_share: f64,
     dir: PathBuf,
     device: Device,
     device_name: &'static str,
@@ -36,6 +37,8 @@ impl FoldPlan {
                 tasks.len()
             );
         }
+        let mut model = a.cv_model.config();
+        model.history |= a.cv_history;
         let config = TrainConfig {
             steps: a.cv_steps as u64,
             batch: 8,
@@ -46,13 +49,14 @@ impl FoldPlan {
             val_batches: 4,
             checkpoint_every: 100,
             data_parallel: a.cv_data_parallel,
-            ..TrainConfig::new(a.cv_model.config())
+            ..TrainConfig::new(model)
         };
         Ok(Self {
             k,
             tasks: tasks.to_vec(),
             data: a.data.clone(),
             config,
+            synthetic_share: a.cv_synthetic_share,
             dir: a.cv_dir.clone(),
             device: device.clone(),
             device_name: a.device.device.name(),
@@ -99,6 +103,7 @@ pub fn train_folds(
                 train_tasks: train,
                 val_tasks: held,
                 augment: aug,
+                synthetic_share: plan.synthetic_share,
             };
             train_fold(plan, data, &dir, out)
                 .with_context(|| format!("fold model {}", dir.display()))?;
@@ -178,6 +183,7 @@ fn same_fold(t: &TrainConfig, d: &TrainingData, want: &TrainConfig, data: &Train
     };
     sorted(&d.train_tasks) == sorted(&data.train_tasks)
         && d.augment == data.augment
+        && d.synthetic_share == data.synthetic_share
         && t.steps == want.steps
         && t.seq_len == want.seq_len
         && t.seed == want.seed

@@ -72,6 +72,13 @@ pub struct TrainArgs {
     /// Augmentation of the real curves [default: cdf].
     #[arg(long, value_enum)]
     augment: Option<AugmentKind>,
+    /// Share of the training steps (0–1) that draw their batch from the synthetic FT-PFN
+    /// prior instead of the real curves (taskset prior only) [default: 0]. A few real
+    /// tasks that share one pool of configurations let a model predict from
+    /// hyperparameters alone; synthetic tasks never repeat, so they reward following a
+    /// curve's own points (README "Following curves").
+    #[arg(long, value_parser = share)]
+    synthetic_share: Option<f64>,
     /// Architecture preset [default: small].
     #[arg(long, value_enum)]
     model: Option<ModelPreset>,
@@ -249,12 +256,21 @@ fn describe_data(d: &TrainingData) -> String {
         PriorKind::Ftpfn => {
             "the synthetic FT-PFN prior, validating on unseen synthetic tasks".into()
         }
-        PriorKind::Taskset => format!(
-            "{} task(s), validating on {}, augment {}",
-            d.train_tasks.len(),
-            d.val_tasks.len(),
-            d.augment.as_str()
-        ),
+        PriorKind::Taskset => {
+            let mut s = format!(
+                "{} task(s), validating on {}, augment {}",
+                d.train_tasks.len(),
+                d.val_tasks.len(),
+                d.augment.as_str()
+            );
+            if d.synthetic_share > 0.0 {
+                let pct = 100.0 * d.synthetic_share;
+                s.push_str(&format!(
+                    ", {pct:.0} % of the steps on the synthetic FT-PFN prior"
+                ));
+            }
+            s
+        }
     }
 }
 
@@ -278,9 +294,10 @@ fn fresh(a: &TrainArgs) -> anyhow::Result<(TrainConfig, TrainingData)> {
                 || a.train_tasks.is_some()
                 || a.val_tasks.is_some()
                 || a.augment.is_some()
+                || a.synthetic_share.is_some()
             {
                 crate::usage!(
-                    "--prior ftpfn draws synthetic tasks: --data, --train-tasks, --val-tasks and --augment do not apply"
+                    "--prior ftpfn draws synthetic tasks: --data, --train-tasks, --val-tasks, --augment and --synthetic-share do not apply"
                 );
             }
             TrainingData::ftpfn()
@@ -321,7 +338,18 @@ fn taskset_data(a: &TrainArgs) -> anyhow::Result<TrainingData> {
         train_tasks,
         val_tasks,
         augment: a.augment.unwrap_or(AugmentKind::Cdf),
+        synthetic_share: a.synthetic_share.unwrap_or(0.0),
     })
+}
+
+/// A share in [0, 1].
+pub(crate) fn share(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|e| format!("{s:?}: {e}"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not in [0, 1]"))
+    }
 }
 
 /// Settings of the run in --out; any flag given must agree with them.
@@ -362,15 +390,17 @@ fn check_same_data(a: &TrainArgs, data: &TrainingData) -> anyhow::Result<()> {
         || a.data
             .as_deref()
             .is_some_and(|x| Some(x) != data.data.as_deref())
-        || a.prior.is_some_and(|x| x != data.prior);
+        || a.prior.is_some_and(|x| x != data.prior)
+        || a.synthetic_share.is_some_and(|x| x != data.synthetic_share);
     if differs {
         crate::usage!(
-            "--resume continues the original run (prior {:?}, data {}, augment {}); do not change them",
+            "--resume continues the original run (prior {:?}, data {}, augment {}, synthetic share {}); do not change them",
             data.prior,
             data.data
                 .as_deref()
                 .map_or("-".into(), |d: &Path| d.display().to_string()),
-            data.augment.as_str()
+            data.augment.as_str(),
+            data.synthetic_share
         );
     }
     Ok(())

@@ -132,7 +132,7 @@ pub fn run(a: TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     let method = a
         .method
-        .spec(a.surrogate.as_deref(), &a.refit, &a.checkpoints)?;
+        .spec(a.surrogate.as_deref(), "adam-pfn", &a.refit, &a.checkpoints)?;
     let method = match method {
         MethodSpec::Pbt { mut settings } => {
             settings.population = a.pbt_population as usize;

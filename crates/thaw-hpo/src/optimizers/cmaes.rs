@@ -79,6 +79,18 @@ impl CmaEs {
             state: None,
         }
     }
+
+    /// Its settings, generator and search state (the state starts on first use, when
+    /// the history tells the dimension).
+    fn started(&mut self, history: &History) -> (&CmaEsSettings, &mut StdRng, &mut State) {
+        let Self {
+            settings,
+            rng,
+            state,
+        } = self;
+        let st = state.get_or_insert_with(|| State::start(settings, history));
+        (settings, rng, st)
+    }
 }
 
 impl Optimizer for CmaEs {
@@ -97,12 +109,7 @@ impl Optimizer for CmaEs {
                 .map(full)
                 .ok_or_else(|| history.nothing_open());
         }
-        let Self {
-            settings,
-            rng,
-            state,
-        } = self;
-        let st = state.get_or_insert_with(|| State::start(settings, history));
+        let (settings, rng, st) = self.started(history);
         loop {
             if !st.closed && st.members.len() < st.params.lambda {
                 if let Some(c) = st.draw(history, rng) {
@@ -139,12 +146,7 @@ impl ProposePoint for CmaEs {
         if history.n_hps() == 0 {
             return Ok(Vec::new());
         }
-        let Self {
-            settings,
-            rng,
-            state,
-        } = self;
-        let st = state.get_or_insert_with(|| State::start(settings, history));
+        let (settings, rng, st) = self.started(history);
         if st.members.len() == st.params.lambda {
             if st.members.iter().any(|&c| c >= history.n_configs()) {
                 return Err(HpoError::InvalidInput(

@@ -91,6 +91,14 @@ pub struct TrainingData {
     /// Augmentation of the training curves.
     #[serde(default)]
     pub augment: AugmentKind,
+    /// Share of the training steps whose batch comes from the synthetic FT-PFN prior
+    /// instead (taskset prior only; 0 = real curves alone).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub synthetic_share: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl TrainingData {
@@ -102,6 +110,7 @@ impl TrainingData {
             train_tasks: Vec::new(),
             val_tasks: Vec::new(),
             augment: AugmentKind::None,
+            synthetic_share: 0.0,
         }
     }
 }

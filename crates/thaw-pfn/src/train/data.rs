@@ -2,7 +2,7 @@
 //! that `train-pfn` and `eval-lc`'s fold models both call: [`train`].
 
 use thaw_data::{CdfAugment, MixupConfig, load_tasks};
-use thaw_prior::{Augment, ContextSize, FtPfnPrior, HpCount, Prior, TaskSetPrior};
+use thaw_prior::{Augment, ContextSize, FtPfnPrior, HpCount, Mixture, Prior, TaskSetPrior};
 
 use super::settings::TrainConfig;
 use super::trainer::{RunPlace, TrainObserver, TrainOutcome, TrainRun};
@@ -23,6 +23,9 @@ pub fn augment(kind: AugmentKind) -> Augment {
 
 /// The training prior of `data` and its validation prior (none without validation
 /// tasks; FT-PFN validates on synthetic tasks from a seed stream training never uses).
+/// With a synthetic share, the real-curve prior's steps draw that share of their
+/// batches from the FT-PFN prior (with the real tasks' number of hyperparameters); its
+/// validation stays on the real held-out tasks.
 pub fn priors(data: &TrainingData) -> Result<(BoxedPrior, Option<BoxedPrior>)> {
     match data.prior {
         PriorKind::Ftpfn => {
@@ -43,11 +46,16 @@ pub fn priors(data: &TrainingData) -> Result<(BoxedPrior, Option<BoxedPrior>)> {
                     .cloned()
                     .collect()
             };
-            let train = TaskSetPrior::new(
-                &pick(&data.train_tasks),
-                augment(data.augment),
-                ContextSize::Uniform,
-            )?;
+            let train_tasks = pick(&data.train_tasks);
+            let real =
+                TaskSetPrior::new(&train_tasks, augment(data.augment), ContextSize::Uniform)?;
+            let train: BoxedPrior = if data.synthetic_share > 0.0 {
+                let n_hps = train_tasks.first().map_or(1, |t| t.curves.n_hps.max(1));
+                let synthetic = FtPfnPrior::new(ContextSize::Uniform, HpCount::Fixed(n_hps))?;
+                Box::new(Mixture::new(real, synthetic, data.synthetic_share)?)
+            } else {
+                Box::new(real)
+            };
             let val = if data.val_tasks.is_empty() {
                 None
             } else {
@@ -55,7 +63,7 @@ pub fn priors(data: &TrainingData) -> Result<(BoxedPrior, Option<BoxedPrior>)> {
                     TaskSetPrior::new(&pick(&data.val_tasks), Augment::None, ContextSize::Uniform)?;
                 Some(Box::new(p) as BoxedPrior)
             };
-            Ok((Box::new(train), val))
+            Ok((train, val))
         }
     }
 }
