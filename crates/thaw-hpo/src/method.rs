@@ -209,30 +209,25 @@ impl MethodSpec {
             },
             // A method's name wins over a directory of that name; then shipped
             // fold sets and `cv:PREFIX`, shipped checkpoints, any checkpoint directory.
-            other if shipped::resolve_folds(other, checkpoints).is_some() => {
-                let (label, prefix) =
-                    shipped::resolve_folds(other, checkpoints).expect("checked above");
-                let folds = shipped::fold_dirs(&prefix).map_err(|e| {
-                    HpoError::InvalidInput(format!("listing {}: {e}", prefix.display()))
-                })?;
-                if folds.is_empty() {
-                    return Err(HpoError::InvalidInput(format!(
-                        "{other}: no fold checkpoints {}-fold<i> (`eval-lc --cross-validate` writes them)",
-                        prefix.display()
-                    )));
+            other => match shipped::fold_set(other, checkpoints) {
+                Some(set) => {
+                    let (label, folds) = set.map_err(HpoError::InvalidInput)?;
+                    Self::IfboCv { label, folds }
                 }
-                Self::IfboCv { label, folds }
-            }
-            other => match shipped::resolve(other, checkpoints) {
-                Some((label, checkpoint)) => Self::Ifbo { label, checkpoint },
-                None => {
-                    return Err(HpoError::InvalidInput(format!(
-                        "unknown method {other:?}: choose from {}, pbt (thaw tune only) or give a checkpoint directory",
-                        METHOD_NAMES.join(", ")
-                    )));
-                }
+                None => Self::checkpoint_named(other, checkpoints)?,
             },
         })
+    }
+
+    /// ifBO with a shipped checkpoint or a checkpoint directory.
+    fn checkpoint_named(other: &str, checkpoints: &Path) -> Result<Self> {
+        let (label, checkpoint) = shipped::resolve(other, checkpoints).ok_or_else(|| {
+            HpoError::InvalidInput(format!(
+                "unknown method {other:?}: choose from {}, pbt (thaw tune only) or give a checkpoint directory",
+                METHOD_NAMES.join(", ")
+            ))
+        })?;
+        Ok(Self::Ifbo { label, checkpoint })
     }
 
     /// The same method with baseline refits at `growth` (no effect on the others).

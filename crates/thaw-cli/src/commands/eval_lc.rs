@@ -255,15 +255,11 @@ fn checkpoint_rows(a: &EvalLcArgs) -> anyhow::Result<Vec<Method>> {
         let (name, dir) = spec
             .split_once('=')
             .with_context(|| format!("--checkpoint {spec:?}: expected NAME=DIR"))?;
-        if let Some((_, prefix)) = shipped::resolve_folds(dir, &a.shipped_dir) {
-            let folds = shipped::fold_dirs(&prefix)
-                .with_context(|| format!("--checkpoint {name}: listing {}", prefix.display()))?;
-            if folds.is_empty() {
-                crate::usage!(
-                    "--checkpoint {spec}: no fold checkpoints {}-fold<i>",
-                    prefix.display()
-                );
-            }
+        if let Some(set) = shipped::fold_set(dir, &a.shipped_dir) {
+            let (_, folds) = match set {
+                Ok(set) => set,
+                Err(why) => crate::usage!("--checkpoint {spec}: {why}"),
+            };
             rows.push(Method::CrossValidated {
                 name: name.into(),
                 folds,

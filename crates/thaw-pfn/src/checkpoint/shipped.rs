@@ -88,6 +88,21 @@ pub fn resolve_folds(name: &str, checkpoints: &Path) -> Option<(String, PathBuf)
     Some((label, prefix.to_path_buf()))
 }
 
+/// `(label, fold directories)` of a set of fold models ([`resolve_folds`], then
+/// [`fold_dirs`]); `None` if `name` names no fold set, `Some(Err(why))` if it does but
+/// the folder cannot be listed or holds no fold checkpoint.
+pub fn fold_set(name: &str, checkpoints: &Path) -> Option<Result<(String, Vec<PathBuf>), String>> {
+    let (label, prefix) = resolve_folds(name, checkpoints)?;
+    Some(match fold_dirs(&prefix) {
+        Err(e) => Err(format!("listing {}: {e}", prefix.display())),
+        Ok(folds) if folds.is_empty() => Err(format!(
+            "{name}: no fold checkpoints {}-fold<i> (`eval-lc --cross-validate` writes them)",
+            prefix.display()
+        )),
+        Ok(folds) => Ok((label, folds)),
+    })
+}
+
 /// The fold directories `PREFIX-fold<i>` that hold a checkpoint, in fold order (empty if
 /// there are none).
 pub fn fold_dirs(prefix: &Path) -> std::io::Result<Vec<PathBuf>> {
