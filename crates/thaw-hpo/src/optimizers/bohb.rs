@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::pool_rule::nearest_open;
 use super::random_fresh;
 use super::successive_halving::{BracketChooser, SuccessiveHalving};
-use super::tpe::{Bandwidth, Parzen, log_ratio, split};
+use super::tpe::{Bandwidth, Kernels, Parzen, TpePrior, log_ratio, split};
 use crate::error::Result;
 use crate::history::History;
 use crate::optimizer::{Action, Optimizer};
@@ -136,8 +136,17 @@ fn fit(history: &History, gamma: f64) -> Option<(Parzen, Parzen)> {
         .collect();
     let d = history.n_hps();
     let (good, bad) = split(history, &observations, gamma, d + 1);
-    let kde =
-        |points: &[&[f32]]| Parzen::fit(points, d, true, Bandwidth::Scott, MIN_BANDWIDTH, 0.0);
+    let kde = |points: &[&[f32]]| {
+        let kernels = Kernels {
+            joint: true,
+            bandwidth: Bandwidth::Scott,
+            min_sigma: MIN_BANDWIDTH,
+            prior_weight: 0.0,
+            prior: TpePrior::Flat,
+            endpoints: true,
+        };
+        Parzen::fit(points, d, &kernels)
+    };
     Some((kde(&good), kde(&bad)))
 }
 

@@ -39,7 +39,8 @@ const MAX_DRAWS: usize = 32;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CmaEsSettings {
-    /// Initial step size in the encoded box [0, 1]^d (default 0.3).
+    /// Initial step size in the encoded box [0, 1]^d (default 1/6, the width over 6 as
+    /// in Optuna's `CmaEsSampler`).
     pub sigma0: f64,
     /// Population size λ of the first run; `None`: 4 + ⌊3 ln d⌋.
     pub popsize: Option<usize>,
@@ -54,7 +55,7 @@ pub struct CmaEsSettings {
 impl Default for CmaEsSettings {
     fn default() -> Self {
         Self {
-            sigma0: 0.3,
+            sigma0: DEFAULT_SIGMA0,
             popsize: None,
             ipop: true,
             warm_start: true,
@@ -574,12 +575,16 @@ impl State {
     }
 }
 
-/// The settings' σ0, or 0.3 when it is not a positive finite number.
+/// The default initial step size: the box's width over 6 (Optuna's choice; measured
+/// against 0.3 in the README, "Checked against Optuna").
+pub const DEFAULT_SIGMA0: f64 = 1.0 / 6.0;
+
+/// The settings' σ0, or [`DEFAULT_SIGMA0`] when it is not a positive finite number.
 fn default_sigma0(settings: &CmaEsSettings) -> f64 {
     if settings.sigma0.is_finite() && settings.sigma0 > 0.0 {
         settings.sigma0
     } else {
-        0.3
+        DEFAULT_SIGMA0
     }
 }
 
@@ -653,9 +658,11 @@ mod tests {
     use crate::study::{Step, run};
     use thaw_data::CurveSet;
 
+    /// σ0 = 0.3: the hand-checked steps below are written for it.
     fn settings(popsize: Option<usize>) -> CmaEsSettings {
         CmaEsSettings {
             popsize,
+            sigma0: 0.3,
             ..CmaEsSettings::default()
         }
     }

@@ -113,18 +113,33 @@ mod tests {
 
     #[test]
     fn model_based_methods_approach_the_optimum() {
-        // 40 evaluations on a 2-d bowl: each ends closer than random search's best.
+        // 40 evaluations on a 2-d bowl, 5 seeds: each method's mean best is above random
+        // search's and close to the optimum (one seed alone can fall either way).
         let best = |m: &mut dyn ProposePoint| {
             let h = run_continuous(m, 2, 40, &mut bowl).unwrap();
             h.best_y().unwrap()
         };
-        let random = best(&mut RandomSearch::new(0));
-        for mut m in methods(0).into_iter().skip(1) {
-            let y = best(m.as_mut());
+        let seeds = 0..5u64;
+        let random: f32 = seeds
+            .clone()
+            .map(|s| best(&mut RandomSearch::new(s)))
+            .sum::<f32>()
+            / 5.0;
+        let n_methods = methods(0).len();
+        for i in 1..n_methods {
+            let mut name = String::new();
+            let mean = seeds
+                .clone()
+                .map(|s| {
+                    let mut m = methods(s).swap_remove(i);
+                    name = m.name();
+                    best(m.as_mut())
+                })
+                .sum::<f32>()
+                / 5.0;
             assert!(
-                y > random && y > 0.99,
-                "{}: {y} vs random {random}",
-                m.name()
+                mean > random && mean > 0.99,
+                "{name}: {mean} vs random {random}"
             );
         }
     }

@@ -3,22 +3,27 @@
 //! The full-fidelity evaluations ([`evaluations`]) are split by value: the best
 //! ⌈γ·n⌉ (at least 1) form the "good" set, the rest the "bad" set. Each set becomes a
 //! Parzen estimator on [0, 1]^d — a truncated Gaussian kernel at each observation plus a
-//! flat prior component of weight `prior_weight` (every kernel has weight 1). Candidates
+//! prior component of weight `prior_weight` (every kernel has weight 1). Candidates
 //! are sampled from l (the good estimator), each is mapped to a configuration of the
 //! pool by [`nearest_open`], and the configuration maximising log l − log g is trained
 //! to the last epoch. On a continuous space ([`ProposePoint`]) the candidates are scored
 //! where they were drawn and the best one is the proposal.
 //!
-//! Bandwidths, clipped to [1 / min(100, n + 1), 1] (hyperopt's clip, n the set's size):
-//! - univariate (the classic TPE): per dimension, each kernel's σ is the larger distance
-//!   to its neighbours among the sorted observations, with 0 and 1 as outer neighbours;
-//!   the density is a product of independent per-dimension mixtures and candidates are
-//!   drawn dimension by dimension;
-//! - multivariate (Falkner et al. 2018, Optuna's `multivariate=True`): one σ per
-//!   dimension by Scott's rule, 1.06 · sd · n^(−1/(d+4)); the density is one mixture of
-//!   product kernels and each candidate is drawn from one component in all dimensions.
+//! Kernels are joint (one mixture of product kernels, each candidate drawn from one
+//! component in all dimensions; Falkner et al. 2018, Optuna's `multivariate=True`) or
+//! independent per dimension (the classic TPE: a product of per-dimension mixtures,
+//! candidates drawn dimension by dimension). Bandwidths, clipped to
+//! [1 / min(100, k + 1), 1] with k the number of kernels, the prior included (hyperopt's
+//! and Optuna's "magic clip"):
+//! - neighbours: per dimension, each kernel's σ is the larger distance to its neighbours
+//!   among the sorted observations, with 0 and 1 as outer neighbours (or, without
+//!   `endpoints`, the outermost kernels take the gap to their inner neighbour only);
+//! - Scott: one σ per dimension, 1.06 · sd · n^(−1/(d+4)).
 //!
-//! The `Parzen` estimator is shared with BOHB ([`super::bohb`]).
+//! The defaults are Optuna 5's `TPESampler`: joint kernels with neighbour bandwidths,
+//! γ = 0.1, a Gaussian prior at the box's centre, no endpoints ([`TpeSettings::default`]);
+//! [`TpeSettings::classic`] is hyperopt's. The `Parzen` estimator is shared with BOHB
+//! ([`super::bohb`]).
 
 use rand::rngs::StdRng;
 use rand::{Rng, RngExt, SeedableRng};
@@ -37,26 +42,80 @@ use crate::optimizer::{Action, Optimizer};
 pub struct TpeSettings {
     /// Random configurations before the model is used (default 10).
     pub startup: usize,
-    /// Fraction of evaluations in the good set: the top ⌈γ·n⌉, at least 1 (default 0.25).
+    /// Fraction of evaluations in the good set: the top ⌈γ·n⌉, at least 1 (default 0.1).
     pub gamma: f64,
     /// Candidates sampled from l per decision (default 24).
     pub candidates: usize,
-    /// Joint (multivariate) kernels instead of independent dimensions (default false).
+    /// Joint (multivariate) kernels instead of independent dimensions (default true).
     pub multivariate: bool,
-    /// Weight of the flat prior component on [0, 1] in each estimator (default 1).
+    /// How kernel widths are chosen (default neighbours).
+    #[serde(default)]
+    pub bandwidth: Bandwidth,
+    /// Weight of the prior component in each estimator (default 1).
     pub prior_weight: f64,
+    /// Shape of the prior component (default centre).
+    #[serde(default)]
+    pub prior: TpePrior,
+    /// Whether the outermost kernels of a dimension may reach to the box's edge (their
+    /// width the larger gap, the edge counting as a neighbour) or take the gap to their
+    /// inner neighbour only (default false, Optuna's `consider_endpoints=False`).
+    #[serde(default = "yes")]
+    pub endpoints: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The prior component of TPE's estimators.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TpePrior {
+    /// Uniform on [0, 1] (hyperopt's flat prior; what a stored setting without a prior
+    /// means).
+    #[default]
+    Flat,
+    /// A Gaussian at the box's centre with σ = the box's width, truncated to it
+    /// (Optuna's prior kernel).
+    Centre,
 }
 
 impl Default for TpeSettings {
+    /// Optuna 5's `TPESampler` defaults (measured side by side: README "Checked against
+    /// Optuna").
     fn default() -> Self {
         Self {
             startup: 10,
-            gamma: 0.25,
+            gamma: 0.1,
             candidates: 24,
-            multivariate: false,
+            multivariate: true,
+            bandwidth: Bandwidth::Neighbours,
             prior_weight: 1.0,
+            prior: TpePrior::Centre,
+            endpoints: false,
         }
     }
+}
+
+impl TpeSettings {
+    /// hyperopt's TPE: independent dimensions, γ = 0.25, a flat prior, outer kernels
+    /// reaching to the edges (thaw's default until the Optuna comparison).
+    pub fn classic() -> Self {
+        Self {
+            gamma: 0.25,
+            multivariate: false,
+            prior: TpePrior::Flat,
+            endpoints: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// The clip's lower width for `n` observations: 1 / min(100, kernels + 1), the prior
+/// counted as a kernel when it has weight.
+fn clip(n: usize, prior_weight: f64) -> f64 {
+    let kernels = n + usize::from(prior_weight > 0.0);
+    1.0 / (kernels + 1).min(100) as f64
 }
 
 /// TPE over a fixed pool: every decision trains one configuration to the last epoch.
@@ -78,21 +137,16 @@ impl Tpe {
     fn estimators(&self, history: &History, evals: &[(usize, f32)]) -> (Parzen, Parzen) {
         let s = &self.settings;
         let (good, bad) = split(history, evals, s.gamma, 1);
-        let bandwidth = if s.multivariate {
-            Bandwidth::Scott
-        } else {
-            Bandwidth::Neighbours
-        };
         let fit = |points: &[&[f32]]| {
-            let min = 1.0 / (points.len() + 1).min(100) as f64;
-            Parzen::fit(
-                points,
-                history.n_hps(),
-                s.multivariate,
-                bandwidth,
-                min,
-                s.prior_weight,
-            )
+            let kernels = Kernels {
+                joint: s.multivariate,
+                bandwidth: s.bandwidth,
+                min_sigma: clip(points.len(), s.prior_weight),
+                prior_weight: s.prior_weight,
+                prior: s.prior,
+                endpoints: s.endpoints,
+            };
+            Parzen::fit(points, history.n_hps(), &kernels)
         };
         (fit(&good), fit(&bad))
     }
@@ -138,9 +192,9 @@ impl ProposePoint for Tpe {
 impl Optimizer for Tpe {
     fn name(&self) -> String {
         if self.settings.multivariate {
-            "TPE (multivariate)".into()
-        } else {
             "TPE".into()
+        } else {
+            "TPE (independent)".into()
         }
     }
 
@@ -182,16 +236,35 @@ pub(crate) fn log_ratio(l: &Parzen, g: &Parzen, x: &[f32]) -> f64 {
 }
 
 /// How kernel bandwidths are chosen (see the module documentation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Bandwidth {
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Bandwidth {
     /// Per kernel and dimension: the larger gap to the neighbouring observations.
+    #[default]
     Neighbours,
     /// Per dimension: Scott's rule 1.06 · sd · n^(−1/(d+4)).
     Scott,
 }
 
+/// How a [`Parzen`] estimator is built.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Kernels {
+    /// Joint kernels (one mixture of products) or independent dimensions.
+    pub joint: bool,
+    /// How widths are chosen.
+    pub bandwidth: Bandwidth,
+    /// Smallest width.
+    pub min_sigma: f64,
+    /// Weight of the prior component relative to one kernel (0: none).
+    pub prior_weight: f64,
+    /// Its shape.
+    pub prior: TpePrior,
+    /// Outer kernels may reach to the edge (see [`TpeSettings::endpoints`]).
+    pub endpoints: bool,
+}
+
 /// A Parzen estimator on [0, 1]^d: equally weighted truncated Gaussian kernels at the
-/// observations plus an optional flat component (the prior).
+/// observations plus an optional prior component.
 #[derive(Debug, Clone)]
 pub(crate) struct Parzen {
     /// Joint kernels (one mixture of products) or independent dimensions.
@@ -200,21 +273,26 @@ pub(crate) struct Parzen {
     mus: Vec<Vec<f64>>,
     /// Kernel widths, same shape as `mus`.
     sigmas: Vec<Vec<f64>>,
-    /// Weight of the flat component relative to one kernel (≥ 0).
+    /// Weight of the prior component relative to one kernel (≥ 0).
     prior_weight: f64,
+    /// Its shape.
+    prior: TpePrior,
+    /// Dimensions (kept for an estimator of no points: it samples the prior).
+    d: usize,
 }
 
 impl Parzen {
-    /// Fits kernels at `points` (each of length `d`), widths from `bandwidth` clipped
-    /// to [min_sigma, 1]. With no points the estimator is the flat prior alone.
-    pub(crate) fn fit(
-        points: &[&[f32]],
-        d: usize,
-        joint: bool,
-        bandwidth: Bandwidth,
-        min_sigma: f64,
-        prior_weight: f64,
-    ) -> Self {
+    /// Fits kernels at `points` (each of length `d`), widths from `k.bandwidth`
+    /// clipped to [min_sigma, 1]. With no points the estimator is the prior alone.
+    pub(crate) fn fit(points: &[&[f32]], d: usize, k: &Kernels) -> Self {
+        let Kernels {
+            joint,
+            bandwidth,
+            min_sigma,
+            prior_weight,
+            prior,
+            endpoints,
+        } = *k;
         let n = points.len();
         let mus: Vec<Vec<f64>> = points
             .iter()
@@ -224,7 +302,7 @@ impl Parzen {
         for j in 0..d {
             let column: Vec<f64> = mus.iter().map(|m| m[j]).collect();
             let widths = match bandwidth {
-                Bandwidth::Neighbours => neighbour_widths(&column),
+                Bandwidth::Neighbours => neighbour_widths(&column, endpoints),
                 Bandwidth::Scott => vec![scott_width(&column, d); n],
             };
             for (row, w) in sigmas.iter_mut().zip(widths) {
@@ -247,6 +325,17 @@ impl Parzen {
             mus,
             sigmas,
             prior_weight,
+            prior,
+            d,
+        }
+    }
+
+    /// Log density of the prior component in dimension `j` at `x` (without its weight).
+    fn log_prior(&self, x: f64) -> f64 {
+        match self.prior {
+            // The flat density is 1 on [0, 1].
+            TpePrior::Flat => 0.0,
+            TpePrior::Centre => log_truncnorm(x, 0.5, 1.0),
         }
     }
 
@@ -254,20 +343,28 @@ impl Parzen {
     pub(crate) fn log_pdf(&self, x: &[f32]) -> f64 {
         let total = self.mus.len() as f64 + self.prior_weight;
         let log_kernel = -total.ln();
-        // The flat density is 1 on [0, 1]^d (and per dimension): log weight only.
-        let log_prior = (self.prior_weight > 0.0).then(|| (self.prior_weight / total).ln());
-        let mixture = |terms: &mut dyn Iterator<Item = f64>| log_sum_exp(terms.chain(log_prior));
+        let log_weight = (self.prior_weight > 0.0).then(|| (self.prior_weight / total).ln());
         let kernel =
             |k: usize, j: usize| log_truncnorm(f64::from(x[j]), self.mus[k][j], self.sigmas[k][j]);
-        let d = x.len().min(self.sigmas.first().map_or(x.len(), Vec::len));
+        let d = x.len().min(self.d);
         if self.joint {
-            mixture(
-                &mut (0..self.mus.len())
-                    .map(|k| log_kernel + (0..d).map(|j| kernel(k, j)).sum::<f64>()),
+            let prior = log_weight
+                .map(|w| w + (0..d).map(|j| self.log_prior(f64::from(x[j]))).sum::<f64>());
+            log_sum_exp(
+                (0..self.mus.len())
+                    .map(|k| log_kernel + (0..d).map(|j| kernel(k, j)).sum::<f64>())
+                    .chain(prior),
             )
         } else {
             (0..d)
-                .map(|j| mixture(&mut (0..self.mus.len()).map(|k| log_kernel + kernel(k, j))))
+                .map(|j| {
+                    let prior = log_weight.map(|w| w + self.log_prior(f64::from(x[j])));
+                    log_sum_exp(
+                        (0..self.mus.len())
+                            .map(|k| log_kernel + kernel(k, j))
+                            .chain(prior),
+                    )
+                })
                 .sum()
         }
     }
@@ -275,7 +372,7 @@ impl Parzen {
     /// A point drawn from the estimator (dimension by dimension, or one component for
     /// all dimensions when joint), kernel widths multiplied by `widen`.
     pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R, widen: f64) -> Vec<f32> {
-        let d = self.sigmas.first().map_or(0, Vec::len);
+        let d = self.d;
         let mut component = if self.joint {
             self.component(rng)
         } else {
@@ -286,9 +383,12 @@ impl Parzen {
                 if !self.joint {
                     component = self.component(rng);
                 }
-                let x = match component {
-                    Some(k) => sample_truncnorm(rng, self.mus[k][j], self.sigmas[k][j] * widen),
-                    None => rng.random::<f64>(),
+                let x = match (component, self.prior) {
+                    (Some(k), _) => {
+                        sample_truncnorm(rng, self.mus[k][j], self.sigmas[k][j] * widen)
+                    }
+                    (None, TpePrior::Flat) => rng.random::<f64>(),
+                    (None, TpePrior::Centre) => sample_truncnorm(rng, 0.5, 1.0),
                 };
                 x as f32
             })
@@ -304,8 +404,10 @@ impl Parzen {
     }
 }
 
-/// Per observation: the larger gap to its sorted neighbours, 0 and 1 as outer ones.
-fn neighbour_widths(values: &[f64]) -> Vec<f64> {
+/// Per observation: the larger gap to its sorted neighbours, 0 and 1 as outer ones; with
+/// `endpoints` false (and at least 2 values) the lowest and highest take the gap to
+/// their inner neighbour only.
+fn neighbour_widths(values: &[f64], endpoints: bool) -> Vec<f64> {
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
     let mut widths = vec![0.0; values.len()];
@@ -317,6 +419,11 @@ fn neighbour_widths(values: &[f64]) -> Vec<f64> {
         };
         let right = order.get(rank + 1).map_or(1.0, |&k| values[k]);
         widths[i] = (values[i] - left).max(right - values[i]);
+    }
+    if !endpoints && values.len() >= 2 {
+        let (low, high) = (order[0], order[order.len() - 1]);
+        widths[low] = values[order[1]] - values[low];
+        widths[high] = values[high] - values[order[order.len() - 2]];
     }
     widths
 }
@@ -440,10 +547,18 @@ mod tests {
         let s = TpeSettings {
             startup: 2,
             gamma: 0.5,
-            ..TpeSettings::default()
+            ..TpeSettings::classic()
         };
         let (good, bad) = split(&h, &evaluations(&h), s.gamma, 1);
-        let fit = |p: &[&[f32]]| Parzen::fit(p, 1, false, Bandwidth::Neighbours, 0.5, 1.0);
+        let kernels = Kernels {
+            joint: false,
+            bandwidth: Bandwidth::Neighbours,
+            min_sigma: 0.5,
+            prior_weight: 1.0,
+            prior: TpePrior::Flat,
+            endpoints: true,
+        };
+        let fit = |p: &[&[f32]]| Parzen::fit(p, 1, &kernels);
         let (l, g) = (fit(&good), fit(&bad));
         // The truncation masses are equal by symmetry (μ = 0.1 and 0.9, σ = 0.9):
         // l(x) = ½ φ((x − 0.1)/0.9)/(0.9 Z) + ½, g(x) = ½ φ((x − 0.9)/0.9)/(0.9 Z) + ½.
@@ -467,6 +582,53 @@ mod tests {
         );
         h.hold(2, Hold::Running).unwrap();
         assert_eq!(Tpe::new(s, 1).next(&h, 10).unwrap().config, 3);
+    }
+
+    #[test]
+    fn optunas_kernels_by_hand() {
+        // Widths among 0.2, 0.3, 0.7: with the edges as neighbours 0.2, 0.4, 0.4;
+        // without, the outer ones take their inner gap: 0.1 and 0.4.
+        let v = [0.3, 0.7, 0.2];
+        let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-12);
+        assert!(close(&neighbour_widths(&v, true), &[0.4, 0.4, 0.2]));
+        let w = neighbour_widths(&v, false);
+        assert!((w[0] - 0.4).abs() < 1e-12 && (w[1] - 0.4).abs() < 1e-12);
+        assert!((w[2] - 0.1).abs() < 1e-12, "{w:?}");
+        // The clip counts the prior: 3 points + prior → 1/5; without a prior 1/4.
+        assert_eq!(clip(3, 1.0), 0.2);
+        assert_eq!(clip(3, 0.0), 0.25);
+        assert_eq!(clip(500, 1.0), 0.01);
+        // One joint kernel at (0.2, 0.9) with σ = (0.3, 0.3) and the centre prior of
+        // weight 1: density ½ Π N_T(x_j; μ_j, 0.3) + ½ Π N_T(x_j; 0.5, 1).
+        let kernels = Kernels {
+            joint: true,
+            bandwidth: Bandwidth::Neighbours,
+            min_sigma: 0.3,
+            prior_weight: 1.0,
+            prior: TpePrior::Centre,
+            endpoints: false,
+        };
+        let p = Parzen::fit(&[&[0.2f32, 0.9]], 2, &kernels);
+        let x = [0.4f32, 0.5];
+        let dens = |x: f64, mu: f64, sd: f64| log_truncnorm(x, mu, sd).exp();
+        let hand = 0.5 * dens(0.4, 0.2, 0.8) * dens(0.5, 0.9, 0.9)
+            + 0.5 * dens(0.4, 0.5, 1.0) * dens(0.5, 0.5, 1.0);
+        // (Widths: one point, the larger gap to the edges: 0.8 and 0.9.)
+        assert!(
+            (p.log_pdf(&x) - hand.ln()).abs() < 1e-9,
+            "{} vs {}",
+            p.log_pdf(&x),
+            hand.ln()
+        );
+        // Draws from the centre prior stay in the box and centre on 0.5.
+        let prior_only = Parzen::fit(&[], 2, &kernels);
+        let mut rng = StdRng::seed_from_u64(1);
+        let draws: Vec<Vec<f32>> = (0..4000)
+            .map(|_| prior_only.sample(&mut rng, 1.0))
+            .collect();
+        assert!(draws.iter().flatten().all(|&x| (0.0..=1.0).contains(&x)));
+        let mean = draws.iter().map(|d| f64::from(d[0])).sum::<f64>() / 4000.0;
+        assert!((mean - 0.5).abs() < 0.02, "{mean}");
     }
 
     #[test]
