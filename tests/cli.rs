@@ -64,6 +64,29 @@ fn import_then_summary_from_default_folders() {
     // task configs epochs NaN diverged y=0% best median M
     assert_eq!(&cells[1..5], ["3", "2", "1", "0"], "{out}");
     assert_eq!(cells[8], "0.7000", "M = median initial loss");
+    // The same file's statistics, also written to a file.
+    let o = thaw(
+        &[
+            "data",
+            "stats",
+            "data/parquet/taskset.parquet",
+            "--out",
+            "stats.md",
+        ],
+        tmp.path(),
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    // y = 1 − loss / 0.7: the lr 0.1 row (NaN, then 2.0) is 0 throughout.
+    assert!(
+        out.contains("| never learn (best y < 0.01) | 33.3 % |"),
+        "{out}"
+    );
+    assert!(out.contains("| NaN curves | 33.3 % |"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("stats.md")).unwrap(),
+        out
+    );
 }
 
 #[test]

@@ -19,37 +19,76 @@ pub type Params = Vec<Tensor<3>>;
 /// biases ~ U(±1/√fan_in), drawn per configuration from (seed, id) — so a configuration
 /// starts the same whichever chunk it is trained in.
 pub fn init(widths: &[usize], seed: u64, ids: &[usize], device: &Device) -> Params {
-    let c = ids.len();
-    let mut layers: Vec<(Vec<f32>, Vec<f32>)> = widths
+    let layout: Vec<Slot> = widths
         .windows(2)
-        .map(|w| {
-            (
-                Vec::with_capacity(c * w[0] * w[1]),
-                Vec::with_capacity(c * w[1]),
-            )
+        .flat_map(|w| {
+            let bound = 1.0 / (w[0] as f32).sqrt();
+            [
+                Slot::new(w[0], w[1], Start::Uniform(bound)),
+                Slot::new(1, w[1], Start::Uniform(bound)),
+            ]
         })
+        .collect();
+    init_layout(&layout, seed, ids, device)
+}
+
+/// How one parameter of a configuration starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Start {
+    /// Uniform in ±bound.
+    Uniform(f32),
+    /// The identity matrix (square parameters).
+    Identity,
+    /// Zeros.
+    Zero,
+}
+
+/// One parameter tensor of the layout: `[rows, cols]` per configuration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Slot {
+    /// Rows.
+    pub rows: usize,
+    /// Columns.
+    pub cols: usize,
+    /// Its initialiser.
+    pub start: Start,
+}
+
+impl Slot {
+    /// A `[rows, cols]` parameter started by `start`.
+    pub fn new(rows: usize, cols: usize, start: Start) -> Self {
+        Self { rows, cols, start }
+    }
+}
+
+/// Initial parameters `[configs, rows, cols]` of the slots `layout` for the
+/// configurations `ids`: the uniform draws of a configuration come from (seed, id), slot
+/// after slot in layout order, so a configuration starts the same in any chunk.
+pub fn init_layout(layout: &[Slot], seed: u64, ids: &[usize], device: &Device) -> Params {
+    let c = ids.len();
+    let mut values: Vec<Vec<f32>> = layout
+        .iter()
+        .map(|s| Vec::with_capacity(c * s.rows * s.cols))
         .collect();
     for &id in ids {
         let mut rng = StdRng::seed_from_u64(derive(seed, stream::INIT, &[id as u64]));
-        for (l, w) in widths.windows(2).enumerate() {
-            let bound = 1.0 / (w[0] as f32).sqrt();
-            for _ in 0..w[0] * w[1] {
-                layers[l].0.push(rng.random_range(-bound..=bound));
-            }
-            for _ in 0..w[1] {
-                layers[l].1.push(rng.random_range(-bound..=bound));
+        for (slot, out) in layout.iter().zip(values.iter_mut()) {
+            let n = slot.rows * slot.cols;
+            match slot.start {
+                Start::Uniform(bound) => {
+                    out.extend((0..n).map(|_| rng.random_range(-bound..=bound)));
+                }
+                Start::Identity => {
+                    out.extend((0..n).map(|k| f32::from(u8::from(k / slot.cols == k % slot.cols))))
+                }
+                Start::Zero => out.extend(std::iter::repeat_n(0.0, n)),
             }
         }
     }
-    layers
+    values
         .into_iter()
-        .zip(widths.windows(2))
-        .flat_map(|((w, b), d)| {
-            [
-                Tensor::from_data(TensorData::new(w, [c, d[0], d[1]]), device),
-                Tensor::from_data(TensorData::new(b, [c, 1, d[1]]), device),
-            ]
-        })
+        .zip(layout)
+        .map(|(v, s)| Tensor::from_data(TensorData::new(v, [c, s.rows, s.cols]), device))
         .collect()
 }
 

@@ -17,8 +17,8 @@ use rand::{RngExt, SeedableRng};
 use crate::adam::{BatchedAdam, Moments};
 use crate::dataset::{Dataset, Split};
 use crate::error::{GenError, Result};
-use crate::family::TaskSpec;
-use crate::mlp::{self, Params, Targets};
+use crate::family::{Model, TaskSpec};
+use crate::mlp::{Params, Targets};
 use crate::seed::{derive, stream};
 use crate::space::AdamHps;
 
@@ -181,10 +181,8 @@ fn train_chunk(
     let c = ids.len();
     let hps: Vec<AdamHps> = ids.iter().map(|&i| configs[i]).collect();
     let adam = BatchedAdam::new(&hps, TASKSET_STEPS / settings.steps as f64, device);
-    let mut widths = vec![data.features];
-    widths.extend(std::iter::repeat_n(spec.hidden, spec.depth));
-    widths.push(data.target.outputs());
-    let mut params = mlp::init(&widths, spec.seed, ids, device);
+    let model = spec.model(data)?;
+    let mut params = model.init(spec.seed, ids, device);
     let mut moments: Vec<Moments> = params
         .iter()
         .map(|p| Moments::zeros(p.dims(), device))
@@ -200,9 +198,7 @@ fn train_chunk(
                 .iter()
                 .map(|p| p.clone().autodiff().require_grad())
                 .collect();
-            let loss = targets
-                .loss(mlp::forward(&leaves, x, spec.activation))
-                .sum();
+            let loss = targets.loss(model.forward(&leaves, x)).sum();
             let grads = loss.backward();
             let sizes = adam.step_sizes(t, &alive);
             params = params
@@ -220,7 +216,7 @@ fn train_chunk(
         }
         if t.is_multiple_of(every) {
             evaluate(
-                spec,
+                &model,
                 &mut params,
                 &mut moments,
                 &mut alive,
@@ -240,7 +236,7 @@ fn train_chunk(
 /// their losses (NaN for the diverged).
 #[allow(clippy::too_many_arguments)]
 fn evaluate(
-    spec: &TaskSpec,
+    model: &Model,
     params: &mut Params,
     moments: &mut [Moments],
     alive: &mut [bool],
@@ -258,12 +254,7 @@ fn evaluate(
     };
     let losses: Vec<Vec<f32>> = evals
         .iter()
-        .map(|e| {
-            read(
-                e.targets
-                    .loss(mlp::forward(params, e.x.clone(), spec.activation)),
-            )
-        })
+        .map(|e| read(e.targets.loss(model.forward(params, e.x.clone()))))
         .collect::<Result<_>>()?;
     // A NaN weight can hide behind a ReLU: check the weights too.
     let weight_sums = read(

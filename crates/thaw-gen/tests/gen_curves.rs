@@ -73,6 +73,36 @@ fn a_sane_configuration_learns_and_lr_10_diverges_to_nan() {
 }
 
 #[test]
+fn recurrent_tasks_learn_under_a_sane_configuration() {
+    let device = Device::flex();
+    let s = TrainSettings {
+        steps: 150,
+        points: 4,
+        eval_rows: 200,
+        chunk: 1000,
+    };
+    // One task of each cell: the sequence family's first tasks of seed 0.
+    let mut cells = std::collections::BTreeSet::new();
+    for k in 0..12 {
+        let spec = TaskSpec::draw(Family::Sequence, 0, k);
+        let cell = spec
+            .name
+            .split('_')
+            .nth(6)
+            .unwrap()
+            .trim_end_matches(char::is_numeric);
+        if !cells.insert(cell.to_string()) {
+            continue;
+        }
+        let c = train_task(&spec, &[sane()], &s, &device, &mut || {}).unwrap();
+        let v = &c.valid;
+        assert!(v.iter().all(|x| x.is_finite()), "{}: {v:?}", spec.name);
+        assert!(v[3] < 0.95 * v[0], "{} does not learn: {v:?}", spec.name);
+    }
+    assert_eq!(cells.len(), 3, "{cells:?}");
+}
+
+#[test]
 fn corpus_loads_with_thaws_reader_and_resumes_to_the_same_files() {
     let device = Device::flex();
     let s = settings(2);

@@ -27,7 +27,8 @@ pub mod objective;
 pub mod optimizer;
 pub mod optimizers;
 pub mod predictive;
-pub mod ranking;
+/// Rank correlation (moved to `thaw-data`, which the data statistics use too).
+pub use thaw_data::ranking;
 pub mod study;
 
 pub use curve_model::CurveModel;

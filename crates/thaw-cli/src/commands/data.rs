@@ -1,4 +1,4 @@
-//! `thaw data import` and `thaw data summary`.
+//! `thaw data import`, `thaw data summary` and `thaw data stats`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use thaw_data::stats::{GroupStats, format_side_by_side};
 use thaw_data::summary::format_table;
 use thaw_data::{Benchmark, TaskSummary, import_dir, load_tasks, write_benchmark};
 
@@ -32,6 +33,19 @@ pub enum DataCommand {
         after_help = "Examples:\n  thaw data summary\n  thaw data summary data/parquet/lcbench.parquet --task adult --task car"
     )]
     Summary(SummaryArgs),
+    /// Statistics of whole files side by side: a generated corpus beside the real tasks.
+    ///
+    /// One column per file (all its tasks, or the --task ones): share of configurations
+    /// that never learn (best y < 0.01), NaN and diverged curves, quantiles of the final
+    /// y, the median task's best final y, roughness (median over learning curves of the
+    /// mean |second difference| of y) and drops (share of epoch steps where y falls by
+    /// more than 0.01), the mean Spearman correlation of final y between tasks that
+    /// share their configurations, and per hyperparameter the mean Spearman correlation
+    /// of final y with it. Printed as a Markdown table; --out also writes it to a file.
+    #[command(
+        after_help = "Examples:\n  thaw data stats data/parquet/taskset.parquet runs/gen-curves/curves.parquet\n  thaw data stats data/parquet/taskset.parquet --out /tmp/stats.md"
+    )]
+    Stats(StatsArgs),
 }
 
 /// Arguments of `thaw data import`.
@@ -57,12 +71,49 @@ pub struct SummaryArgs {
     tasks: Vec<String>,
 }
 
+/// Arguments of `thaw data stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Parquet files in thaw's format, one column each.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Only these tasks (repeatable; in every file).
+    #[arg(long = "task", short)]
+    tasks: Vec<String>,
+    /// Also write the table to this file (atomically).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
 /// Runs one `thaw data` command.
 pub fn run(cmd: DataCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     match cmd {
         DataCommand::Import(args) => import(args, out),
         DataCommand::Summary(args) => summary(args, out),
+        DataCommand::Stats(args) => stats(args, out),
     }
+}
+
+fn stats(args: StatsArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let only = (!args.tasks.is_empty()).then_some(args.tasks.as_slice());
+    let mut names = Vec::new();
+    let mut groups = Vec::new();
+    for file in &args.files {
+        let tasks =
+            load_tasks(file, only).with_context(|| format!("loading {}", file.display()))?;
+        let Some(g) = GroupStats::of(&tasks) else {
+            bail!("{}: no tasks to summarise", file.display());
+        };
+        names.push(format!("`{}`", file.display()));
+        groups.push(g);
+    }
+    let table = format_side_by_side(&names, &groups);
+    if let Some(path) = &args.out {
+        thaw_data::atomic::write_bytes(path, table.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    write!(out, "{table}")?;
+    Ok(())
 }
 
 fn import(args: ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> {

@@ -17,7 +17,8 @@ use crate::progress;
 #[command(after_help = EXAMPLES)]
 pub struct GenCurvesArgs {
     /// Task family: MLPs on embedded tables (wine quality, diabetes, iris), MLPs on
-    /// random-teacher data, or both alternating.
+    /// random-teacher data, both alternating (mixed), recurrent classifiers on
+    /// procedural sequences, or all three in turn.
     #[arg(long, value_enum, default_value_t = FamilyArg::Mixed)]
     family: FamilyArg,
     /// Number of tasks (task k depends only on family, seed and k: more tasks later
@@ -74,6 +75,10 @@ pub enum FamilyArg {
     Teacher,
     /// Even tasks tabular, odd tasks teacher.
     Mixed,
+    /// Tanh RNNs, IRNNs and GRUs telling apart sequences of random Markov chains.
+    Sequence,
+    /// Tabular, teacher and sequence tasks in turn.
+    All,
 }
 
 impl From<FamilyArg> for Family {
@@ -82,6 +87,8 @@ impl From<FamilyArg> for Family {
             FamilyArg::Tabular => Family::Tabular,
             FamilyArg::Teacher => Family::Teacher,
             FamilyArg::Mixed => Family::Mixed,
+            FamilyArg::Sequence => Family::Sequence,
+            FamilyArg::All => Family::All,
         }
     }
 }

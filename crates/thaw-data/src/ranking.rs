@@ -1,5 +1,6 @@
 //! Rank correlation: whether a model orders configurations the way their true values
-//! do — what freeze-thaw acts on. Used by `eval-lc` and the diagnostics examples.
+//! do — what freeze-thaw acts on. Used by `eval-lc`, the diagnostics examples and the
+//! data statistics ([`crate::stats`]).
 
 /// Ranks 1..n of `v`, ties sharing their mean rank.
 pub fn ranks(v: &[f64]) -> Vec<f64> {
