@@ -49,23 +49,27 @@ impl GroupStats {
     /// The statistics of `tasks` (`None` for no tasks).
     pub fn of(tasks: &[Task]) -> Option<Self> {
         let first = tasks.first()?;
+        // Each task's final y, once: the quantiles, correlations and bests all use it.
+        let per_task: Vec<Vec<f64>> = tasks
+            .iter()
+            .map(|t| t.curves.final_y().iter().map(|&v| f64::from(v)).collect())
+            .collect();
         let mut finals = Vec::new();
         let mut bests = Vec::new();
         let (mut configs, mut non_learning, mut nan, mut diverged) = (0, 0, 0, 0);
         let (mut rough, mut steps, mut drops) = (Vec::new(), 0usize, 0usize);
-        for task in tasks {
+        for (task, task_finals) in tasks.iter().zip(&per_task) {
             let c = &task.curves;
             configs += c.configs;
             nan += task.report.nonfinite_curves;
             diverged += task.report.diverged_curves;
-            let task_finals = c.final_y();
             bests.push(
                 task_finals
                     .iter()
-                    .map(|&v| f64::from(v))
+                    .copied()
                     .fold(f64::NEG_INFINITY, f64::max),
             );
-            finals.extend(task_finals.iter().map(|&v| f64::from(v)));
+            finals.extend_from_slice(task_finals);
             for k in 0..c.configs {
                 let y = c.curve(k);
                 if y.iter().all(|&v| v < LEARNS_ABOVE) {
@@ -97,12 +101,12 @@ impl GroupStats {
             best_final: median(&mut bests).unwrap_or(f64::NAN),
             roughness: median(&mut rough).unwrap_or(f64::NAN),
             drops: drops as f64 / steps.max(1) as f64,
-            rank_correlation: rank_correlation(tasks),
+            rank_correlation: rank_correlation(tasks, &per_task),
             hp_correlation: first
                 .hp_names
                 .iter()
                 .enumerate()
-                .map(|(j, name)| (name.clone(), hp_correlation(tasks, j)))
+                .map(|(j, name)| (name.clone(), hp_correlation(tasks, &per_task, j)))
                 .collect(),
         })
     }
@@ -118,12 +122,9 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }
 
-/// Mean Spearman ρ of final y over the pairs of tasks with identical configurations.
-fn rank_correlation(tasks: &[Task]) -> Option<f64> {
-    let finals: Vec<Vec<f64>> = tasks
-        .iter()
-        .map(|t| t.curves.final_y().iter().map(|&v| f64::from(v)).collect())
-        .collect();
+/// Mean Spearman ρ of final y (`finals`, per task) over the pairs of tasks with
+/// identical configurations.
+fn rank_correlation(tasks: &[Task], finals: &[Vec<f64>]) -> Option<f64> {
     let mut rhos = Vec::new();
     for a in 0..tasks.len() {
         for b in a + 1..tasks.len() {
@@ -137,16 +138,17 @@ fn rank_correlation(tasks: &[Task]) -> Option<f64> {
     (!rhos.is_empty()).then(|| rhos.iter().sum::<f64>() / rhos.len() as f64)
 }
 
-/// Mean over tasks of Spearman ρ(final y, hyperparameter `j`); NaN if undefined.
-fn hp_correlation(tasks: &[Task], j: usize) -> f64 {
+/// Mean over tasks of Spearman ρ(final y, hyperparameter `j`), the final y per task in
+/// `finals`; NaN if undefined.
+fn hp_correlation(tasks: &[Task], finals: &[Vec<f64>], j: usize) -> f64 {
     let rhos: Vec<f64> = tasks
         .iter()
-        .filter(|t| j < t.curves.n_hps)
-        .filter_map(|t| {
+        .zip(finals)
+        .filter(|(t, _)| j < t.curves.n_hps)
+        .filter_map(|(t, y)| {
             let c = &t.curves;
             let hp: Vec<f64> = (0..c.configs).map(|k| f64::from(c.hp(k)[j])).collect();
-            let y: Vec<f64> = c.final_y().iter().map(|&v| f64::from(v)).collect();
-            spearman(&hp, &y)
+            spearman(&hp, y)
         })
         .collect();
     if rhos.is_empty() {
