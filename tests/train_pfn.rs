@@ -362,3 +362,114 @@ fn a_checkpoint_is_never_overwritten_and_the_output_is_claimed_first() {
         text(&o)
     );
 }
+
+/// The training losses of a run's log, step by step.
+fn logged_losses(dir: &std::path::Path) -> Vec<f64> {
+    std::fs::read_to_string(dir.join("train.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["loss"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn extra_tasks_are_trained_on_recorded_and_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    make_data(tmp.path());
+    // Two generated tasks of 12 configurations (TaskSet-8P's 8 hyperparameters).
+    let o = bin(
+        "thaw",
+        &[
+            "gen-curves",
+            "--tasks",
+            "2",
+            "--configs",
+            "12",
+            "--steps",
+            "10",
+            "--points",
+            "11",
+            "--eval-rows",
+            "20",
+            "--out",
+            "gen",
+            "--quiet",
+        ],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let run = |out: &str, extra: &[&str]| {
+        let mut args = TINY.to_vec();
+        args.extend(["--out", out]);
+        args.extend(extra);
+        bin("train-pfn", &args, tmp.path())
+    };
+    let o = run("plain", &["-q"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(
+        "mixed",
+        &["--extra-data", "gen/tasks", "--extra-share", "1"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("100 % of the real-curve steps on 2 extra file(s)"),
+        "{}",
+        text(&o)
+    );
+    // Every step drew its batch from the generated tasks: other losses, same seed.
+    let (plain, mixed) = (
+        logged_losses(&tmp.path().join("plain")),
+        logged_losses(&tmp.path().join("mixed")),
+    );
+    assert_eq!(plain.len(), mixed.len());
+    assert!(
+        plain.iter().zip(&mixed).all(|(a, b)| a != b),
+        "{plain:?} {mixed:?}"
+    );
+    let cfg: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("mixed/config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(cfg["data"]["extra_data"].as_array().unwrap().len(), 2);
+    assert_eq!(cfg["data"]["extra_share"], 1.0);
+    let plain_cfg = std::fs::read_to_string(tmp.path().join("plain/config.json")).unwrap();
+    assert!(!plain_cfg.contains("extra"), "{plain_cfg}");
+
+    // A resume may not change them.
+    let o = bin(
+        "train-pfn",
+        &[
+            "--out",
+            "mixed",
+            "--resume",
+            "--extra-data",
+            "gen/tasks",
+            "--extra-share",
+            "0.5",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    // Extra tasks that are the real ones, or nothing at all, are refused by name.
+    let o = run(
+        "twice",
+        &["--extra-data", "data/parquet/taskset.parquet", "-q"],
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("extra task task_a is also a real"),
+        "{}",
+        text(&o)
+    );
+    let o = run("none", &["--extra-data", "no/such", "-q"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("no/such: no such file or folder"),
+        "{}",
+        text(&o)
+    );
+}

@@ -31,3 +31,9 @@ pub trait Prior {
     /// same batches as an uninterrupted one).
     fn sample(&self, seed: u64, step: u64, batch: usize, seq_len: usize) -> Result<Batch>;
 }
+
+impl<P: Prior + ?Sized> Prior for Box<P> {
+    fn sample(&self, seed: u64, step: u64, batch: usize, seq_len: usize) -> Result<Batch> {
+        (**self).sample(seed, step, batch, seq_len)
+    }
+}

@@ -19,11 +19,18 @@ pub struct Mixture<A, B> {
     first: A,
     second: B,
     share: f64,
+    stream: u64,
 }
 
 impl<A: Prior, B: Prior> Mixture<A, B> {
     /// Mixes `second` into `first` at `share` ∈ [0, 1] of the steps.
     pub fn new(first: A, second: B, share: f64) -> Result<Self> {
+        Self::with_stream(first, second, share, CHOICE_STREAM)
+    }
+
+    /// As [`Mixture::new`], with the per-step choice drawn from seed stream `stream`:
+    /// mixtures nested in one run need streams of their own, or their choices coincide.
+    pub fn with_stream(first: A, second: B, share: f64, stream: u64) -> Result<Self> {
         if !(0.0..=1.0).contains(&share) {
             return Err(PriorError::InvalidArgument(format!(
                 "mixture share {share} is not in [0, 1]"
@@ -33,12 +40,13 @@ impl<A: Prior, B: Prior> Mixture<A, B> {
             first,
             second,
             share,
+            stream,
         })
     }
 
     /// Whether step `step` of a run seeded with `seed` draws from the second prior.
     pub fn uses_second(&self, seed: u64, step: u64) -> bool {
-        rng_for(seed, &[CHOICE_STREAM, step]).random::<f64>() < self.share
+        rng_for(seed, &[self.stream, step]).random::<f64>() < self.share
     }
 }
 
@@ -89,5 +97,22 @@ mod tests {
         assert!((0..500).all(|s| !never.uses_second(7, s)));
         assert!(Mixture::new(Constant(0.0), Constant(1.0), 1.5).is_err());
         assert!(Mixture::new(Constant(0.0), Constant(1.0), f64::NAN).is_err());
+    }
+
+    #[test]
+    fn nested_mixtures_on_other_streams_choose_independently() {
+        let inner = Mixture::with_stream(Constant(0.0), Constant(1.0), 0.5, 99).unwrap();
+        let outer: Mixture<Box<dyn Prior>, Constant> =
+            Mixture::new(Box::new(inner) as Box<dyn Prior>, Constant(2.0), 0.5).unwrap();
+        let mut seen = [0usize; 3];
+        for s in 0..4000 {
+            seen[outer.sample(3, s, 1, 1).unwrap().y[0] as usize] += 1;
+        }
+        // Independent choices: 1/4, 1/4, 1/2 (on one stream the inner prior's second
+        // part could never be drawn: its choice would repeat the outer one).
+        let share = |k: usize| seen[k] as f64 / 4000.0;
+        assert!((share(0) - 0.25).abs() < 0.04, "{seen:?}");
+        assert!((share(1) - 0.25).abs() < 0.04, "{seen:?}");
+        assert!((share(2) - 0.5).abs() < 0.04, "{seen:?}");
     }
 }

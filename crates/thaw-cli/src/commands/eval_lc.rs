@@ -109,6 +109,13 @@ pub struct EvalLcArgs {
     /// (train-pfn --synthetic-share).
     #[arg(long, default_value_t = 0.0, value_parser = super::train_pfn::share)]
     pub(super) cv_synthetic_share: f64,
+    /// Extra training tasks of every fold model (train-pfn --extra-data: files or
+    /// folders of Parquet tasks, e.g. `thaw gen-curves` output); never scored.
+    #[arg(long, value_delimiter = ',', value_name = "PATH")]
+    pub(super) cv_extra_data: Vec<PathBuf>,
+    /// Share of the fold models' real-curve steps drawn from --cv-extra-data.
+    #[arg(long, default_value_t = super::train_pfn::DEFAULT_EXTRA_SHARE, value_parser = super::train_pfn::share)]
+    pub(super) cv_extra_share: f64,
     /// Training steps of each fold model.
     #[arg(long, default_value_t = 300)]
     pub(super) cv_steps: usize,

@@ -20,6 +20,8 @@ pub struct FoldPlan {
     data: PathBuf,
     config: TrainConfig,
     synthetic_share: f64,
+    extra_data: Vec<PathBuf>,
+    extra_share: f64,
     dir: PathBuf,
     device: Device,
     device_name: &'static str,
@@ -39,6 +41,8 @@ impl FoldPlan {
         }
         let mut model = a.cv_model.config();
         model.history |= a.cv_history;
+        let (extra_data, extra_share) =
+            super::train_pfn::extra_tasks(&a.cv_extra_data, a.cv_extra_share)?;
         let config = TrainConfig {
             steps: a.cv_steps as u64,
             batch: 8,
@@ -57,6 +61,8 @@ impl FoldPlan {
             data: a.data.clone(),
             config,
             synthetic_share: a.cv_synthetic_share,
+            extra_data,
+            extra_share,
             dir: a.cv_dir.clone(),
             device: device.clone(),
             device_name: a.device.device.name(),
@@ -104,6 +110,8 @@ pub fn train_folds(
                 val_tasks: held,
                 augment: aug,
                 synthetic_share: plan.synthetic_share,
+                extra_data: plan.extra_data.clone(),
+                extra_share: plan.extra_share,
             };
             train_fold(plan, data, &dir, out)
                 .with_context(|| format!("fold model {}", dir.display()))?;
@@ -184,6 +192,8 @@ fn same_fold(t: &TrainConfig, d: &TrainingData, want: &TrainConfig, data: &Train
     sorted(&d.train_tasks) == sorted(&data.train_tasks)
         && d.augment == data.augment
         && d.synthetic_share == data.synthetic_share
+        && d.extra_data == data.extra_data
+        && d.extra_share == data.extra_share
         && t.steps == want.steps
         && t.seq_len == want.seq_len
         && t.seed == want.seed

@@ -79,6 +79,15 @@ pub struct TrainArgs {
     /// curve's own points (README "Following curves").
     #[arg(long, value_parser = share)]
     synthetic_share: Option<f64>,
+    /// Extra training tasks: Parquet files, or folders whose *.parquet files are all read
+    /// (e.g. `thaw gen-curves` output: <out>/tasks). Trained on, never validated on; they
+    /// need the real tasks' hyperparameters (taskset prior only).
+    #[arg(long, value_delimiter = ',', value_name = "PATH")]
+    extra_data: Vec<PathBuf>,
+    /// Share of the real-curve steps (0–1) drawn from --extra-data instead, so that the
+    /// training compute stays what --steps says [default: 0.5 with --extra-data].
+    #[arg(long, value_parser = share, requires = "extra_data")]
+    extra_share: Option<f64>,
     /// Architecture preset [default: small].
     #[arg(long, value_enum)]
     model: Option<ModelPreset>,
@@ -269,6 +278,13 @@ fn describe_data(d: &TrainingData) -> String {
                     ", {pct:.0} % of the steps on the synthetic FT-PFN prior"
                 ));
             }
+            if d.extra_share > 0.0 {
+                s.push_str(&format!(
+                    ", {:.0} % of the real-curve steps on {} extra file(s)",
+                    100.0 * d.extra_share,
+                    d.extra_data.len()
+                ));
+            }
             s
         }
     }
@@ -295,9 +311,10 @@ fn fresh(a: &TrainArgs) -> anyhow::Result<(TrainConfig, TrainingData)> {
                 || a.val_tasks.is_some()
                 || a.augment.is_some()
                 || a.synthetic_share.is_some()
+                || !a.extra_data.is_empty()
             {
                 crate::usage!(
-                    "--prior ftpfn draws synthetic tasks: --data, --train-tasks, --val-tasks, --augment and --synthetic-share do not apply"
+                    "--prior ftpfn draws synthetic tasks: --data, --train-tasks, --val-tasks, --augment, --synthetic-share and --extra-data do not apply"
                 );
             }
             TrainingData::ftpfn()
@@ -332,6 +349,8 @@ fn taskset_data(a: &TrainArgs) -> anyhow::Result<TrainingData> {
             "task {both} is in both --train-tasks and --val-tasks; validation must be on held-out tasks"
         );
     }
+    let (extra_data, extra_share) =
+        extra_tasks(&a.extra_data, a.extra_share.unwrap_or(DEFAULT_EXTRA_SHARE))?;
     Ok(TrainingData {
         prior: PriorKind::Taskset,
         data: Some(file),
@@ -339,7 +358,44 @@ fn taskset_data(a: &TrainArgs) -> anyhow::Result<TrainingData> {
         val_tasks,
         augment: a.augment.unwrap_or(AugmentKind::Cdf),
         synthetic_share: a.synthetic_share.unwrap_or(0.0),
+        extra_data,
+        extra_share,
     })
+}
+
+/// `--extra-share` when only `--extra-data` is given.
+pub(crate) const DEFAULT_EXTRA_SHARE: f64 = 0.5;
+
+/// The extra tasks' files and their share (0 without any file).
+pub(crate) fn extra_tasks(paths: &[PathBuf], share: f64) -> anyhow::Result<(Vec<PathBuf>, f64)> {
+    let files = parquet_files(paths)?;
+    let share = if files.is_empty() { 0.0 } else { share };
+    Ok((files, share))
+}
+
+/// The Parquet files of `paths`: a file as given, a folder as its `*.parquet` files
+/// (sorted; not recursive). An empty folder or a missing path is an error.
+pub(crate) fn parquet_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("reading folder {}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "parquet"))
+                .collect();
+            if found.is_empty() {
+                anyhow::bail!("{} holds no .parquet file", p.display());
+            }
+            found.sort();
+            files.extend(found);
+        } else if p.is_file() {
+            files.push(p.clone());
+        } else {
+            anyhow::bail!("--extra-data {}: no such file or folder", p.display());
+        }
+    }
+    Ok(files)
 }
 
 /// A share in [0, 1].
@@ -391,16 +447,20 @@ fn check_same_data(a: &TrainArgs, data: &TrainingData) -> anyhow::Result<()> {
             .as_deref()
             .is_some_and(|x| Some(x) != data.data.as_deref())
         || a.prior.is_some_and(|x| x != data.prior)
-        || a.synthetic_share.is_some_and(|x| x != data.synthetic_share);
+        || a.synthetic_share.is_some_and(|x| x != data.synthetic_share)
+        || (!a.extra_data.is_empty() && parquet_files(&a.extra_data)? != data.extra_data)
+        || a.extra_share.is_some_and(|x| x != data.extra_share);
     if differs {
         crate::usage!(
-            "--resume continues the original run (prior {:?}, data {}, augment {}, synthetic share {}); do not change them",
+            "--resume continues the original run (prior {:?}, data {}, augment {}, synthetic share {}, extra data {:?} at share {}); do not change them",
             data.prior,
             data.data
                 .as_deref()
                 .map_or("-".into(), |d: &Path| d.display().to_string()),
             data.augment.as_str(),
-            data.synthetic_share
+            data.synthetic_share,
+            data.extra_data,
+            data.extra_share
         );
     }
     Ok(())

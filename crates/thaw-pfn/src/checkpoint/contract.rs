@@ -95,6 +95,13 @@ pub struct TrainingData {
     /// instead (taskset prior only; 0 = real curves alone).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub synthetic_share: f64,
+    /// Parquet files of extra training tasks (e.g. `thaw gen-curves` tasks), trained on
+    /// in every step that draws from them and never validated on (taskset prior only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_data: Vec<PathBuf>,
+    /// Share of the real-curve steps whose batch comes from the extra tasks.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub extra_share: f64,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -111,6 +118,8 @@ impl TrainingData {
             val_tasks: Vec::new(),
             augment: AugmentKind::None,
             synthetic_share: 0.0,
+            extra_data: Vec::new(),
+            extra_share: 0.0,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! From what a run trains on ([`TrainingData`]) to its priors, and the one entry point
 //! that `train-pfn` and `eval-lc`'s fold models both call: [`train`].
 
-use thaw_data::{CdfAugment, MixupConfig, load_tasks};
+use thaw_data::{CdfAugment, MixupConfig, Task, load_tasks};
 use thaw_prior::{Augment, ContextSize, FtPfnPrior, HpCount, Mixture, Prior, TaskSetPrior};
 
 use super::settings::TrainConfig;
@@ -47,14 +47,18 @@ pub fn priors(data: &TrainingData) -> Result<(BoxedPrior, Option<BoxedPrior>)> {
                     .collect()
             };
             let train_tasks = pick(&data.train_tasks);
-            let real =
-                TaskSetPrior::new(&train_tasks, augment(data.augment), ContextSize::Uniform)?;
+            let real: BoxedPrior = Box::new(TaskSetPrior::new(
+                &train_tasks,
+                augment(data.augment),
+                ContextSize::Uniform,
+            )?);
+            let real = with_extra(real, data, &train_tasks)?;
             let train: BoxedPrior = if data.synthetic_share > 0.0 {
                 let n_hps = train_tasks.first().map_or(1, |t| t.curves.n_hps.max(1));
                 let synthetic = FtPfnPrior::new(ContextSize::Uniform, HpCount::Fixed(n_hps))?;
                 Box::new(Mixture::new(real, synthetic, data.synthetic_share)?)
             } else {
-                Box::new(real)
+                real
             };
             let val = if data.val_tasks.is_empty() {
                 None
@@ -66,6 +70,53 @@ pub fn priors(data: &TrainingData) -> Result<(BoxedPrior, Option<BoxedPrior>)> {
             Ok((train, val))
         }
     }
+}
+
+/// Seed stream of the choice between the real and the extra tasks (the synthetic
+/// mixture keeps the default stream, so runs without extra tasks are unchanged).
+const EXTRA_STREAM: u64 = 0x4558_5452; // "EXTR"
+
+/// `real` with `data.extra_share` of its steps drawn from the extra tasks (every task of
+/// `data.extra_data`, same augmentation); `real` itself without extra data.
+fn with_extra(real: BoxedPrior, data: &TrainingData, real_tasks: &[Task]) -> Result<BoxedPrior> {
+    if data.extra_data.is_empty() || data.extra_share == 0.0 {
+        return Ok(real);
+    }
+    let mut extra = Vec::new();
+    for file in &data.extra_data {
+        extra.extend(load_tasks(file, None)?);
+    }
+    let want = real_tasks.first().map(|t| t.curves.n_hps);
+    let mut names = std::collections::HashSet::new();
+    for t in &extra {
+        if !names.insert(t.name.as_str()) {
+            return Err(PfnError::InvalidTraining(format!(
+                "extra task {} is in more than one extra file",
+                t.name
+            )));
+        }
+        if data.val_tasks.contains(&t.name) || real_tasks.iter().any(|r| r.name == t.name) {
+            return Err(PfnError::InvalidTraining(format!(
+                "extra task {} is also a real training or validation task",
+                t.name
+            )));
+        }
+        if want.is_some_and(|n| n != t.curves.n_hps) {
+            return Err(PfnError::InvalidTraining(format!(
+                "extra task {} has {} hyperparameters, the real tasks {}",
+                t.name,
+                t.curves.n_hps,
+                want.unwrap_or(0)
+            )));
+        }
+    }
+    let extra = TaskSetPrior::new(&extra, augment(data.augment), ContextSize::Uniform)?;
+    Ok(Box::new(Mixture::with_stream(
+        real,
+        extra,
+        data.extra_share,
+        EXTRA_STREAM,
+    )?))
 }
 
 /// Trains a PFN with `config` on `data` into `place.out`.
