@@ -99,9 +99,13 @@ fn tune(dir: &Path, db: &str, method: &[&str], budget: usize) -> Command {
 }
 
 fn load(dir: &Path, db: &str) -> Record {
+    try_load(dir, db).unwrap()
+}
+
+fn try_load(dir: &Path, db: &str) -> thaw_study::Result<Record> {
     let storage = Storage::Sqlite(dir.join(db));
-    let mut conn = storage.connect(false).unwrap();
-    record::load(&mut conn, &storage, "s").unwrap()
+    let mut conn = storage.connect(false)?;
+    record::load(&mut conn, &storage, "s")
 }
 
 fn wait_ok(mut child: Child, what: &str) {
@@ -160,11 +164,9 @@ fn killed_study_is_identical(method: &[&str], budget: usize, kills: usize, seed:
         }
         // A random moment within what is left of the run (from the share of the budget
         // spent); a third of the kills hit the program.
-        let spent = if b.join("b.db").exists() {
-            load(&b, "b.db").spent()
-        } else {
-            0
-        };
+        // The file may exist before its schema or its study (a tuner killed while it
+        // started): nothing is spent then.
+        let spent = try_load(&b, "b.db").map_or(0, |r| r.spent());
         let left =
             uninterrupted.as_secs_f64() * (budget - spent.min(budget)) as f64 / budget as f64;
         let at = rng.random_range(0.0..(left / 2.0).max(0.1));

@@ -309,7 +309,9 @@ impl Study {
         // 0. Assignments whose epochs were all recorded but whose end was not (thaw was
         //    stopped between the last report and the end of the segment) are complete:
         //    queued ones, this worker's own (asking again means it started over) and
-        //    those whose lease ended. Another live worker's are its own to end.
+        //    those whose lease ended. Another live worker's are its own to end. This is
+        //    its own transaction: kept however the ask ends (an ask that finds the
+        //    budget spent rolls the rest back).
         tx.exec(
             "UPDATE trials SET state = CASE WHEN epochs >= $1 THEN 'done' ELSE 'frozen' END,
                  worker = NULL, lease_until = NULL, failures = 0
@@ -320,6 +322,8 @@ impl Study {
             args![self.settings.max_epochs as i64, &self.name, worker, t],
         )
         .map_err(&err)?;
+        tx.commit().map_err(&err)?;
+        let mut tx = self.conn.write(&self.name).map_err(&err)?;
         let mut rec = record::load_in(&mut tx, &storage, &self.name)?;
         let id = rec.id;
         // 1. The trial this worker already holds (asking again is idempotent).
@@ -390,7 +394,10 @@ impl Study {
         let in_flight = rec.in_flight();
         let spent = rec.spent();
         let left = self.settings.budget.saturating_sub(spent + in_flight);
-        let idle = if in_flight > 0 {
+        // A running trial may hold no epoch in flight (all recorded, its end not yet):
+        // it is ended by its worker, or by step 0 once its lease ends, so wait for it.
+        let running = rec.trials.iter().any(|t| t.state == State::Running);
+        let idle = if in_flight > 0 || running {
             Ask::Wait
         } else {
             Ask::Finished

@@ -471,3 +471,40 @@ fn server_cert_of_other(dir: &Path) -> std::path::PathBuf {
     std::fs::copy(s.dir().join("server.crt"), &p).unwrap();
     p
 }
+
+/// A worker killed after recording its segment's last epoch but before ending it: the
+/// budget is spent, yet the study waits for that trial's lease to end, then completes it
+/// (it is not left running when the next worker finds nothing left to do).
+#[test]
+fn a_segment_recorded_but_not_ended_is_completed_after_its_lease() {
+    let dir = tempfile::tempdir().unwrap();
+    for storage in stores(dir.path(), "unended") {
+        let budget = 3;
+        let mut s = settings("random", budget);
+        s.lease_s = 0.5;
+        let mut study = Study::open(&storage, "s", s, None, Default::default()).unwrap();
+        let Ask::Trial(t) = study.ask("h1/w1").unwrap() else {
+            panic!("{}: the first ask gives a trial", storage.label());
+        };
+        assert_eq!((t.from_epoch, t.to_epoch), (0, budget));
+        for e in 0..=t.to_epoch {
+            study
+                .tell(t.number, "h1/w1", e, loss(&t.config, e))
+                .unwrap();
+        }
+        // h1/w1 dies here. Another worker may not call the study finished yet.
+        let mut other = Study::join(&storage, "s", None, Default::default()).unwrap();
+        assert!(
+            matches!(other.ask("h2/w1").unwrap(), Ask::Wait),
+            "{}: the unended trial is waited for",
+            storage.label()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        assert!(
+            matches!(other.ask("h2/w1").unwrap(), Ask::Finished),
+            "{}: finished once the lease ended",
+            storage.label()
+        );
+        check(&other.record().unwrap(), budget);
+    }
+}
