@@ -473,3 +473,48 @@ fn extra_tasks_are_trained_on_recorded_and_checked() {
         text(&o)
     );
 }
+
+/// `--hp-shuffle`: trained on (other losses, same seed), recorded, kept on resume, and
+/// refused where it does not apply.
+#[test]
+fn hp_shuffle_is_trained_on_recorded_and_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    make_data(tmp.path());
+    let run = |out: &str, extra: &[&str]| {
+        let mut args = TINY.to_vec();
+        args.extend(["--out", out, "-q"]);
+        args.extend(extra);
+        bin("train-pfn", &args, tmp.path())
+    };
+    for (out, extra) in [("plain", &[][..]), ("shuffled", &["--hp-shuffle", "1"][..])] {
+        let o = run(out, extra);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let (plain, shuffled) = (
+        logged_losses(&tmp.path().join("plain")),
+        logged_losses(&tmp.path().join("shuffled")),
+    );
+    assert_eq!(plain.len(), shuffled.len());
+    assert_ne!(
+        plain, shuffled,
+        "the shuffled hyperparameters change the batches"
+    );
+    let cfg: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("shuffled/config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(cfg["data"]["hp_shuffle"], 1.0);
+    let plain_cfg = std::fs::read_to_string(tmp.path().join("plain/config.json")).unwrap();
+    assert!(!plain_cfg.contains("hp_shuffle"), "{plain_cfg}");
+    let o = bin(
+        "train-pfn",
+        &["--out", "shuffled", "--resume", "--hp-shuffle", "0.5"],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("hp shuffle 1"), "{}", text(&o));
+    let o = run("ft", &["--prior", "ftpfn", "--hp-shuffle", "0.5"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = run("bad", &["--hp-shuffle", "2"]);
+    assert!(!o.status.success(), "{}", text(&o));
+}

@@ -4,11 +4,13 @@
 //! tasks (reference §3: "a fresh mixup per training batch"). Per sequence: a task drawn
 //! uniformly, with CDF-augment one fresh Beta-CDF warp shared by all its curves (ranking
 //! preserved), up to [`MAX_CURVE_ID`] of its configurations, the point layout of
-//! [`layout_slots`] and the id rule of [`crate::assemble`].
+//! [`layout_slots`] and the id rule of [`crate::assemble`]. Optionally
+//! ([`TaskSetPrior::with_hp_shuffle`]) a share of the sequences has its hyperparameters
+//! permuted among its curves.
 
 use rand::Rng;
 use rand::RngExt;
-use rand::seq::index;
+use rand::seq::{SliceRandom, index};
 use rayon::prelude::*;
 use thaw_data::{BetaCdf, CdfAugment, CurveSet, MixupConfig, Task, mixup};
 
@@ -47,7 +49,12 @@ pub struct TaskSetPrior {
     tasks: Vec<CurveSet>,
     augment: Augment,
     context: ContextSize,
+    hp_shuffle: f64,
 }
+
+/// Seed stream of the per-sequence hyperparameter shuffle (apart from the sequence's
+/// own stream, so a prior without shuffling draws what it always drew).
+const SHUFFLE_STREAM: u64 = 0x5348_5546; // "SHUF"
 
 impl TaskSetPrior {
     /// A prior over `tasks`. Fails on an empty list, tasks with more than 10
@@ -81,7 +88,22 @@ impl TaskSetPrior {
             tasks: tasks.iter().map(|t| t.curves.clone()).collect(),
             augment,
             context,
+            hp_shuffle: 0.0,
         })
+    }
+
+    /// The prior with a share ∈ [0, 1] of its sequences' hyperparameters permuted among
+    /// their curves: in such a sequence the hyperparameters say nothing about the curves,
+    /// so only a curve's own points predict its continuation. Real tasks that share one
+    /// pool of configurations otherwise let a model predict from hyperparameters alone.
+    pub fn with_hp_shuffle(mut self, share: f64) -> Result<Self> {
+        if !(0.0..=1.0).contains(&share) {
+            return Err(PriorError::InvalidArgument(format!(
+                "hyperparameter shuffle share {share} is not in [0, 1]"
+            )));
+        }
+        self.hp_shuffle = share;
+        Ok(self)
     }
 
     /// The longest sequence every task can fill (configs × epochs points, ids capped).
@@ -126,22 +148,31 @@ impl Prior for TaskSetPrior {
                     Augment::Cdf(cdf) => Some(cdf.sample(&mut rng)?),
                     _ => None,
                 };
-                sequence(task, warp.as_ref(), seq_len, n_ctx, &mut rng)
+                let shuffled = self.hp_shuffle > 0.0
+                    && rng_for(seed, &[SHUFFLE_STREAM, step, i]).random::<f64>() < self.hp_shuffle;
+                let shuffle = shuffled.then(|| rng_for(seed, &[SHUFFLE_STREAM, step, i, 1]));
+                sequence(task, warp.as_ref(), seq_len, n_ctx, shuffle, &mut rng)
             })
             .collect();
         Batch::stack(sequences?, n_ctx)
     }
 }
 
-/// One sequence from `task` (optionally warped).
+/// One sequence from `task` (optionally warped; with `shuffle`, a random stream, the
+/// hyperparameters permuted among the sequence's curves).
 fn sequence<R: Rng + ?Sized>(
     task: &CurveSet,
     warp: Option<&BetaCdf>,
     seq_len: usize,
     n_ctx: usize,
+    shuffle: Option<impl Rng>,
     rng: &mut R,
 ) -> Result<Sequence> {
     let pool = index::sample(rng, task.configs, task.configs.min(MAX_CURVE_ID)).into_vec();
+    let mut hp_of = pool.clone();
+    if let Some(mut r) = shuffle {
+        hp_of.shuffle(&mut r);
+    }
     let layout = layout_slots(pool.len(), task.epochs, seq_len, n_ctx, rng)?;
 
     let labels = curve_labels(&layout, pool.len(), rng)?;
@@ -149,7 +180,7 @@ fn sequence<R: Rng + ?Sized>(
         &layout,
         &labels,
         task.epochs,
-        |c| task.hp(pool[c]),
+        |c| task.hp(hp_of[c]),
         |c, e| {
             let y = task.y_at(pool[c], e - 1);
             warp.map_or(y, |w| w.eval(y as f64) as f32)

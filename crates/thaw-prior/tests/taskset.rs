@@ -164,3 +164,72 @@ fn bad_settings_are_errors() {
     .unwrap();
     assert!(mixed.sample(0, 0, 2, 50).is_ok());
 }
+
+/// Per sequence, the config whose hyperparameters each curve (config) carries.
+fn hp_owner(b: &thaw_prior::Batch, configs: usize, epochs: usize) -> Vec<HashMap<usize, usize>> {
+    (0..b.batch)
+        .map(|s| {
+            let mut owner = HashMap::new();
+            for i in 0..b.seq_len {
+                let k = s * b.seq_len + i;
+                let idx = (b.y[k] * (configs * epochs + 1) as f32).round() as usize - 1;
+                let c = idx / epochs;
+                let h = (b.x[k * FEATURES + 1] * configs as f32 / 5.0).round() as usize;
+                assert_eq!(*owner.entry(c).or_insert(h), h, "one hp vector per curve");
+            }
+            owner
+        })
+        .collect()
+}
+
+#[test]
+fn hp_shuffle_permutes_hyperparameters_among_a_sequences_curves_only() {
+    let (configs, epochs) = (30, 10);
+    let tasks = [task("a", configs, epochs)];
+    let plain = TaskSetPrior::new(&tasks, Augment::None, ContextSize::Uniform).unwrap();
+    let shuffled = |share| plain.clone().with_hp_shuffle(share).unwrap();
+    assert!(plain.clone().with_hp_shuffle(1.5).is_err());
+    let (mut moved, mut kept) = (0, 0);
+    for step in 0..10 {
+        let p = plain.sample(3, step, 4, 60).unwrap();
+        assert_eq!(
+            p,
+            shuffled(0.0).sample(3, step, 4, 60).unwrap(),
+            "share 0 = off"
+        );
+        let all = shuffled(1.0).sample(3, step, 4, 60).unwrap();
+        // The same curves, points and ids; only the hyperparameters move.
+        assert_eq!((&all.y, &all.ids, all.n_ctx), (&p.y, &p.ids, p.n_ctx));
+        for (s, owner) in hp_owner(&all, configs, epochs).iter().enumerate() {
+            let identity = owner.iter().all(|(c, h)| c == h);
+            assert!(
+                !identity || owner.len() < 3,
+                "sequence {s} of step {step} unshuffled"
+            );
+            // Each curve carries the hyperparameters of a configuration of the same
+            // task, no two the same (a permutation within the sequence's pool).
+            let mut hs: Vec<_> = owner.values().collect();
+            hs.sort_unstable();
+            hs.dedup();
+            assert_eq!(hs.len(), owner.len(), "distinct hyperparameters");
+        }
+        for owner in hp_owner(
+            &shuffled(0.5).sample(3, step, 4, 60).unwrap(),
+            configs,
+            epochs,
+        ) {
+            if owner.iter().all(|(c, h)| c == h) {
+                kept += 1;
+            } else {
+                moved += 1;
+            }
+        }
+        for owner in hp_owner(&p, configs, epochs) {
+            assert!(owner.iter().all(|(c, h)| c == h), "unshuffled");
+        }
+    }
+    assert!(
+        moved > 8 && kept > 8,
+        "share 0.5: {moved} shuffled, {kept} not"
+    );
+}

@@ -116,6 +116,10 @@ pub struct EvalLcArgs {
     /// Share of the fold models' real-curve steps drawn from --cv-extra-data.
     #[arg(long, default_value_t = super::train_pfn::DEFAULT_EXTRA_SHARE, value_parser = super::train_pfn::share)]
     pub(super) cv_extra_share: f64,
+    /// Share of the fold models' training sequences whose hyperparameters are permuted
+    /// among their curves (train-pfn --hp-shuffle).
+    #[arg(long, default_value_t = 0.0, value_parser = super::train_pfn::share)]
+    pub(super) cv_hp_shuffle: f64,
     /// Training steps of each fold model.
     #[arg(long, default_value_t = 300)]
     pub(super) cv_steps: usize,

@@ -22,6 +22,7 @@ pub struct FoldPlan {
     synthetic_share: f64,
     extra_data: Vec<PathBuf>,
     extra_share: f64,
+    hp_shuffle: f64,
     dir: PathBuf,
     device: Device,
     device_name: &'static str,
@@ -63,6 +64,7 @@ impl FoldPlan {
             synthetic_share: a.cv_synthetic_share,
             extra_data,
             extra_share,
+            hp_shuffle: a.cv_hp_shuffle,
             dir: a.cv_dir.clone(),
             device: device.clone(),
             device_name: a.device.device.name(),
@@ -112,6 +114,7 @@ pub fn train_folds(
                 synthetic_share: plan.synthetic_share,
                 extra_data: plan.extra_data.clone(),
                 extra_share: plan.extra_share,
+                hp_shuffle: plan.hp_shuffle,
             };
             train_fold(plan, data, &dir, out)
                 .with_context(|| format!("fold model {}", dir.display()))?;
@@ -194,6 +197,7 @@ fn same_fold(t: &TrainConfig, d: &TrainingData, want: &TrainConfig, data: &Train
         && d.synthetic_share == data.synthetic_share
         && d.extra_data == data.extra_data
         && d.extra_share == data.extra_share
+        && d.hp_shuffle == data.hp_shuffle
         && t.steps == want.steps
         && t.seq_len == want.seq_len
         && t.seed == want.seed

@@ -88,6 +88,11 @@ pub struct TrainArgs {
     /// training compute stays what --steps says [default: 0.5 with --extra-data].
     #[arg(long, value_parser = share, requires = "extra_data")]
     extra_share: Option<f64>,
+    /// Share of the training sequences (0–1) whose hyperparameters are permuted among
+    /// their curves, so that only a curve's own points predict its continuation (taskset
+    /// prior only; real and extra tasks; validation is never shuffled) [default: 0].
+    #[arg(long, value_parser = share)]
+    hp_shuffle: Option<f64>,
     /// Architecture preset [default: small].
     #[arg(long, value_enum)]
     model: Option<ModelPreset>,
@@ -285,6 +290,12 @@ fn describe_data(d: &TrainingData) -> String {
                     d.extra_data.len()
                 ));
             }
+            if d.hp_shuffle > 0.0 {
+                s.push_str(&format!(
+                    ", hyperparameters shuffled in {:.0} % of the sequences",
+                    100.0 * d.hp_shuffle
+                ));
+            }
             s
         }
     }
@@ -312,9 +323,10 @@ fn fresh(a: &TrainArgs) -> anyhow::Result<(TrainConfig, TrainingData)> {
                 || a.augment.is_some()
                 || a.synthetic_share.is_some()
                 || !a.extra_data.is_empty()
+                || a.hp_shuffle.is_some()
             {
                 crate::usage!(
-                    "--prior ftpfn draws synthetic tasks: --data, --train-tasks, --val-tasks, --augment, --synthetic-share and --extra-data do not apply"
+                    "--prior ftpfn draws synthetic tasks: --data, --train-tasks, --val-tasks, --augment, --synthetic-share, --extra-data and --hp-shuffle do not apply"
                 );
             }
             TrainingData::ftpfn()
@@ -360,6 +372,7 @@ fn taskset_data(a: &TrainArgs) -> anyhow::Result<TrainingData> {
         synthetic_share: a.synthetic_share.unwrap_or(0.0),
         extra_data,
         extra_share,
+        hp_shuffle: a.hp_shuffle.unwrap_or(0.0),
     })
 }
 
@@ -449,10 +462,11 @@ fn check_same_data(a: &TrainArgs, data: &TrainingData) -> anyhow::Result<()> {
         || a.prior.is_some_and(|x| x != data.prior)
         || a.synthetic_share.is_some_and(|x| x != data.synthetic_share)
         || (!a.extra_data.is_empty() && parquet_files(&a.extra_data)? != data.extra_data)
-        || a.extra_share.is_some_and(|x| x != data.extra_share);
+        || a.extra_share.is_some_and(|x| x != data.extra_share)
+        || a.hp_shuffle.is_some_and(|x| x != data.hp_shuffle);
     if differs {
         crate::usage!(
-            "--resume continues the original run (prior {:?}, data {}, augment {}, synthetic share {}, extra data {:?} at share {}); do not change them",
+            "--resume continues the original run (prior {:?}, data {}, augment {}, synthetic share {}, extra data {:?} at share {}, hp shuffle {}); do not change them",
             data.prior,
             data.data
                 .as_deref()
@@ -460,7 +474,8 @@ fn check_same_data(a: &TrainArgs, data: &TrainingData) -> anyhow::Result<()> {
             data.augment.as_str(),
             data.synthetic_share,
             data.extra_data,
-            data.extra_share
+            data.extra_share,
+            data.hp_shuffle
         );
     }
     Ok(())

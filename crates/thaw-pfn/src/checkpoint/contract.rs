@@ -102,6 +102,10 @@ pub struct TrainingData {
     /// Share of the real-curve steps whose batch comes from the extra tasks.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub extra_share: f64,
+    /// Share of the real and extra training sequences whose hyperparameters are permuted
+    /// among their curves (taskset prior only; `TaskSetPrior::with_hp_shuffle`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hp_shuffle: f64,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -120,6 +124,7 @@ impl TrainingData {
             synthetic_share: 0.0,
             extra_data: Vec::new(),
             extra_share: 0.0,
+            hp_shuffle: 0.0,
         }
     }
 }

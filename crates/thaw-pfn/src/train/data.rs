@@ -25,7 +25,7 @@ pub fn augment(kind: AugmentKind) -> Augment {
 /// tasks; FT-PFN validates on synthetic tasks from a seed stream training never uses).
 /// With a synthetic share, the real-curve prior's steps draw that share of their
 /// batches from the FT-PFN prior (with the real tasks' number of hyperparameters); its
-/// validation stays on the real held-out tasks.
+/// validation stays on the real held-out tasks, never shuffled.
 pub fn priors(data: &TrainingData) -> Result<(BoxedPrior, Option<BoxedPrior>)> {
     match data.prior {
         PriorKind::Ftpfn => {
@@ -47,11 +47,10 @@ pub fn priors(data: &TrainingData) -> Result<(BoxedPrior, Option<BoxedPrior>)> {
                     .collect()
             };
             let train_tasks = pick(&data.train_tasks);
-            let real: BoxedPrior = Box::new(TaskSetPrior::new(
-                &train_tasks,
-                augment(data.augment),
-                ContextSize::Uniform,
-            )?);
+            let real: BoxedPrior = Box::new(
+                TaskSetPrior::new(&train_tasks, augment(data.augment), ContextSize::Uniform)?
+                    .with_hp_shuffle(data.hp_shuffle)?,
+            );
             let real = with_extra(real, data, &train_tasks)?;
             let train: BoxedPrior = if data.synthetic_share > 0.0 {
                 let n_hps = train_tasks.first().map_or(1, |t| t.curves.n_hps.max(1));
@@ -110,7 +109,8 @@ fn with_extra(real: BoxedPrior, data: &TrainingData, real_tasks: &[Task]) -> Res
             )));
         }
     }
-    let extra = TaskSetPrior::new(&extra, augment(data.augment), ContextSize::Uniform)?;
+    let extra = TaskSetPrior::new(&extra, augment(data.augment), ContextSize::Uniform)?
+        .with_hp_shuffle(data.hp_shuffle)?;
     Ok(Box::new(Mixture::with_stream(
         real,
         extra,
