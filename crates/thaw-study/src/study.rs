@@ -394,14 +394,13 @@ impl Study {
         let in_flight = rec.in_flight();
         let spent = rec.spent();
         let left = self.settings.budget.saturating_sub(spent + in_flight);
-        // A running trial may hold no epoch in flight (all recorded, its end not yet):
-        // it is ended by its worker, or by step 0 once its lease ends, so wait for it.
-        let running = rec.trials.iter().any(|t| t.state == State::Running);
-        let idle = if in_flight > 0 || running {
-            Ask::Wait
-        } else {
-            Ask::Finished
-        };
+        // Wait while any trial is held, even one with no epoch in flight (all recorded,
+        // its end not yet): its worker ends it, or step 0 once its lease ends.
+        let held_now = rec
+            .trials
+            .iter()
+            .any(|t| matches!(t.state, State::Running | State::Pending));
+        let idle = if held_now { Ask::Wait } else { Ask::Finished };
         if left == 0 {
             return Ok(idle);
         }
