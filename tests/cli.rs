@@ -87,6 +87,23 @@ fn import_then_summary_from_default_folders() {
         std::fs::read_to_string(tmp.path().join("stats.md")).unwrap(),
         out
     );
+    // A folder is one column of all its Parquet files; an empty one is an error.
+    let o = thaw(&["data", "stats", "data/parquet"], tmp.path());
+    let (folder_out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        folder_out.contains("`data/parquet` (1 files)"),
+        "{folder_out}"
+    );
+    assert!(
+        folder_out.contains("| NaN curves | 33.3 % |"),
+        "{folder_out}"
+    );
+    std::fs::create_dir(tmp.path().join("empty")).unwrap();
+    let o = thaw(&["data", "stats", "empty"], tmp.path());
+    let (_, err) = text(&o);
+    assert!(!o.status.success());
+    assert!(err.contains("empty holds no .parquet file"), "{err}");
 }
 
 #[test]

@@ -10,6 +10,7 @@ use thaw_data::stats::{GroupStats, format_side_by_side};
 use thaw_data::summary::format_table;
 use thaw_data::{Benchmark, TaskSummary, import_dir, load_tasks, write_benchmark};
 
+use crate::commands::train_pfn::parquet_files;
 use crate::paths::{parquet_dir, raw_dir};
 
 /// `thaw data …`
@@ -35,7 +36,8 @@ pub enum DataCommand {
     Summary(SummaryArgs),
     /// Statistics of whole files side by side: a generated corpus beside the real tasks.
     ///
-    /// One column per file (all its tasks, or the --task ones): share of configurations
+    /// One column per file or folder (a folder is all its *.parquet files together, e.g.
+    /// a gen-curves corpus's tasks/; all tasks, or the --task ones): share of configurations
     /// that never learn (best y < 0.01), NaN and diverged curves, quantiles of the final
     /// y, the median task's best final y, roughness (median over learning curves of the
     /// mean |second difference| of y) and drops (share of epoch steps where y falls by
@@ -43,7 +45,7 @@ pub enum DataCommand {
     /// share their configurations, and per hyperparameter the mean Spearman correlation
     /// of final y with it. Printed as a Markdown table; --out also writes it to a file.
     #[command(
-        after_help = "Examples:\n  thaw data stats data/parquet/taskset.parquet runs/gen-curves/curves.parquet\n  thaw data stats data/parquet/taskset.parquet --out /tmp/stats.md"
+        after_help = "Examples:\n  thaw data stats data/parquet/taskset.parquet runs/gen-curves/curves.parquet\n  thaw data stats data/parquet/taskset.parquet data/corpus-mixed/tasks\n  thaw data stats data/parquet/taskset.parquet --out /tmp/stats.md"
     )]
     Stats(StatsArgs),
 }
@@ -74,7 +76,7 @@ pub struct SummaryArgs {
 /// Arguments of `thaw data stats`.
 #[derive(Debug, Args)]
 pub struct StatsArgs {
-    /// Parquet files in thaw's format, one column each.
+    /// Parquet files in thaw's format, or folders of them, one column each.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Only these tasks (repeatable; in every file).
@@ -98,13 +100,22 @@ fn stats(args: StatsArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let only = (!args.tasks.is_empty()).then_some(args.tasks.as_slice());
     let mut names = Vec::new();
     let mut groups = Vec::new();
-    for file in &args.files {
-        let tasks =
-            load_tasks(file, only).with_context(|| format!("loading {}", file.display()))?;
+    for path in &args.files {
+        let files = parquet_files(std::slice::from_ref(path))?;
+        let mut tasks = Vec::new();
+        for file in &files {
+            tasks.extend(
+                load_tasks(file, only).with_context(|| format!("loading {}", file.display()))?,
+            );
+        }
         let Some(g) = GroupStats::of(&tasks) else {
-            bail!("{}: no tasks to summarise", file.display());
+            bail!("{}: no tasks to summarise", path.display());
         };
-        names.push(format!("`{}`", file.display()));
+        names.push(if path.is_dir() {
+            format!("`{}` ({} files)", path.display(), files.len())
+        } else {
+            format!("`{}`", path.display())
+        });
         groups.push(g);
     }
     let table = format_side_by_side(&names, &groups);

@@ -405,7 +405,7 @@ pub(crate) fn parquet_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         } else if p.is_file() {
             files.push(p.clone());
         } else {
-            anyhow::bail!("--extra-data {}: no such file or folder", p.display());
+            anyhow::bail!("{}: no such file or folder", p.display());
         }
     }
     Ok(files)

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use arrow_array::builder::{Float32Builder, ListBuilder};
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt32Array};
 use arrow_schema::{DataType, Field, Schema};
-use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression;
+use parquet::arrow::{ArrowSchemaConverter, ArrowWriter};
+use parquet::basic::{Compression, Encoding, Type as PhysicalType, ZstdLevel};
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{WriterProperties, WriterPropertiesBuilder};
 
 use super::{CONFIG_COLUMN, TASK_COLUMN};
 use crate::atomic::write_atomically;
@@ -45,20 +45,32 @@ pub fn list_type() -> DataType {
     DataType::List(Arc::new(Field::new("item", DataType::Float32, false)))
 }
 
+/// The zstd level of written files: slow levels buy little on noisy floats.
+const ZSTD_LEVEL: i32 = 9;
+
 /// Writes `bench` to `path` (temp file + rename), one row group per task.
+///
+/// Columns are zstd-compressed; float columns (hyperparameters, curves) use the
+/// BYTE_STREAM_SPLIT encoding, which groups the floats' exponent bytes so that they
+/// compress: a generated 1000-configuration task takes well under half the space it
+/// took with Snappy and plain encoding. Readers need nothing new (both are standard
+/// Parquet; older files stay readable).
 pub fn write_benchmark(bench: &RawBenchmark, path: &Path) -> Result<()> {
     let schema = Arc::new(arrow_schema(bench));
     let meta_json = serde_json::to_string(&bench.meta).expect("metadata serialises");
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_key_value_metadata(Some(vec![
-            KeyValue::new(VERSION_KEY.to_string(), FORMAT_VERSION.to_string()),
-            KeyValue::new(META_KEY.to_string(), meta_json),
-        ]))
-        .build();
     let parquet_err = |e: parquet::errors::ParquetError| {
         DataError::malformed(path, format!("writing Parquet: {e}"))
     };
+    let level = ZstdLevel::try_new(ZSTD_LEVEL).map_err(parquet_err)?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(level))
+        .set_key_value_metadata(Some(vec![
+            KeyValue::new(VERSION_KEY.to_string(), FORMAT_VERSION.to_string()),
+            KeyValue::new(META_KEY.to_string(), meta_json),
+        ]));
+    let props = split_float_columns(props, &schema)
+        .map_err(parquet_err)?
+        .build();
     write_atomically(path, |file| {
         let mut writer =
             ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(parquet_err)?;
@@ -71,6 +83,26 @@ pub fn write_benchmark(bench: &RawBenchmark, path: &Path) -> Result<()> {
         writer.close().map_err(parquet_err)?;
         Ok(())
     })
+}
+
+/// Sets BYTE_STREAM_SPLIT (and no dictionary, which would take precedence) on every
+/// float leaf column of `schema`.
+fn split_float_columns(
+    mut props: WriterPropertiesBuilder,
+    schema: &Schema,
+) -> parquet::errors::Result<WriterPropertiesBuilder> {
+    let descriptor = ArrowSchemaConverter::new().convert(schema)?;
+    for column in descriptor.columns() {
+        if matches!(
+            column.physical_type(),
+            PhysicalType::FLOAT | PhysicalType::DOUBLE
+        ) {
+            props = props
+                .set_column_dictionary_enabled(column.path().clone(), false)
+                .set_column_encoding(column.path().clone(), Encoding::BYTE_STREAM_SPLIT);
+        }
+    }
+    Ok(props)
 }
 
 fn task_batch(
