@@ -308,3 +308,330 @@ fn a_worker_joins_a_study_and_identities_are_exclusive() {
     ));
     assert!(e.contains("no study `nope`"), "{e}");
 }
+
+/// A program that records what it receives (`seen.txt`: trial, THAW_PARAM_LR,
+/// THAW_PARAM_WD, THAW_PARAMS) and reports loss = 1/epoch.
+const RECORDER: &str = r#"#!/bin/sh
+echo "$THAW_TRIAL $THAW_PARAM_LR $THAW_PARAM_WD $THAW_PARAMS" >> seen.txt
+e=$THAW_FROM_EPOCH
+while [ "$e" -lt "$THAW_TO_EPOCH" ]; do
+  e=$((e+1))
+  echo "thaw: epoch=$e loss=$(awk -v e="$e" 'BEGIN { print 1/e }')"
+done
+"#;
+
+/// `root/prog/` with the recorder and a study file over lr (log) and wd (linear),
+/// both with defaults.
+fn setup_recorder(root: &Path) {
+    let prog = root.join("prog");
+    std::fs::create_dir_all(&prog).unwrap();
+    std::fs::write(prog.join("rec.sh"), RECORDER).unwrap();
+    let text = r#"
+[objective]
+command = ["sh", "rec.sh"]
+metric = "loss"
+direction = "minimize"
+max_epochs = 9
+
+[[param]]
+name = "lr"
+type = "float"
+low = 1e-5
+high = 1.0
+scale = "log"
+default = 1e-3
+
+[[param]]
+name = "wd"
+type = "float"
+low = 0.0
+high = 1.0
+default = 0.1
+"#;
+    std::fs::write(prog.join("def.toml"), text).unwrap();
+}
+
+fn record(root: &Path, store: &str, study: &str) -> thaw_study::Record {
+    let storage = Storage::Sqlite(root.join(store));
+    let mut conn = storage.connect_read_only().unwrap();
+    thaw_study::record::load(&mut conn, &storage, study).unwrap()
+}
+
+#[test]
+fn the_defaults_are_started_first_by_every_kind_of_method() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    setup_recorder(root);
+    for method in ["asha", "hyperband", "random", "ifbo"] {
+        let out = thaw(
+            root,
+            &[
+                "tune",
+                "prog/def.toml",
+                "--study",
+                method,
+                "--storage",
+                "sqlite:s.db",
+                "--method",
+                method,
+                "--budget",
+                "6",
+                "--quiet",
+            ],
+        );
+        ok(&out);
+        let rec = record(root, "s.db", method);
+        let default = rec.trials.iter().find(|t| t.origin == "default").unwrap();
+        assert_eq!(rec.decisions[0].trial, default.number, "{method}");
+    }
+}
+
+#[test]
+fn parameters_reach_the_program_the_store_and_the_export_as_one_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    setup_recorder(root);
+    let args = [
+        "tune",
+        "prog/def.toml",
+        "--storage",
+        "sqlite:s.db",
+        "--method",
+        "random",
+        "--budget",
+        "60",
+        "--quiet",
+    ];
+    ok(&thaw(root, &args));
+    let seen = std::fs::read_to_string(root.join("prog/seen.txt")).unwrap();
+    let rec = record(root, "s.db", "def");
+    ok(&thaw(
+        root,
+        &["export", "--storage", "sqlite:s.db", "--out", "e.csv"],
+    ));
+    let csv = std::fs::read_to_string(root.join("e.csv")).unwrap();
+    let mut checked = 0;
+    for line in seen.lines() {
+        let mut words = line.splitn(4, ' ');
+        let trial: u64 = words.next().unwrap().parse().unwrap();
+        let (lr, wd) = (words.next().unwrap(), words.next().unwrap());
+        let params: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(words.next().unwrap()).unwrap();
+        let stored = &rec.trials[trial as usize].params;
+        assert_eq!(&params, stored, "trial {trial}: THAW_PARAMS vs the store");
+        for (name, text) in [("lr", lr), ("wd", wd)] {
+            let v: f64 = text.parse().unwrap();
+            assert_eq!(
+                v.to_bits(),
+                stored[name].as_f64().unwrap().to_bits(),
+                "trial {trial} {name}: {text} vs {}",
+                stored[name]
+            );
+        }
+        // The export's rows of this trial carry the same text.
+        let row = csv
+            .lines()
+            .find(|l| l.split(',').nth(1) == Some(&trial.to_string()))
+            .unwrap();
+        let cells: Vec<&str> = row.split(',').collect();
+        assert_eq!(
+            cells[4].parse::<f64>().unwrap().to_bits(),
+            lr.parse::<f64>().unwrap().to_bits(),
+            "{row}"
+        );
+        assert_eq!(
+            cells[5].parse::<f64>().unwrap().to_bits(),
+            wd.parse::<f64>().unwrap().to_bits(),
+            "{row}"
+        );
+        if rec.trials[trial as usize].origin == "default" {
+            assert_eq!((lr, wd), ("0.001", "0.1"), "the defaults as written");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 7, "{seen}");
+}
+
+#[test]
+fn bad_options_names_and_programs_are_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    setup(root, r#"["./prog.sh"]"#);
+    let tune = |extra: &[&str]| {
+        let mut args = vec![
+            "tune",
+            "prog/space.toml",
+            "--storage",
+            "sqlite:s.db",
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        thaw(root, &args)
+    };
+    // A pool with no random candidate.
+    let e = failed(&tune(&["--pool-random", "0"]));
+    assert!(e.contains("--pool-random"), "{e}");
+    // A study name too long for a file name.
+    let long = "n".repeat(300);
+    let e = failed(&tune(&["--study", &long]));
+    assert!(e.contains("1 to 100"), "{e}");
+    assert!(!root.join("s.db").exists(), "nothing written");
+    // A command that cannot be started is the study's problem: no configuration is
+    // charged for it, and the same command continues after the fix.
+    std::fs::write(root.join("prog/space.toml"), space(r#"["./missing.sh"]"#)).unwrap();
+    let e = failed(&tune(&["--budget", "8", "--method", "random"]));
+    assert!(
+        e.contains("cannot start") && e.contains("missing.sh"),
+        "{e}"
+    );
+    std::fs::write(
+        root.join("prog/space.toml"),
+        space(r#"["./prog.sh"]"#).replace("command", "workdir = \"nowhere\"\ncommand"),
+    )
+    .unwrap();
+    let e = failed(&tune(&["--budget", "8", "--method", "random"]));
+    assert!(
+        e.contains("cannot start") && e.contains("does not exist"),
+        "{e}"
+    );
+    std::fs::write(root.join("prog/space.toml"), space(r#"["./prog.sh"]"#)).unwrap();
+    let out = ok(&tune(&["--budget", "8", "--method", "random"]));
+    assert!(
+        out.contains("budget: 8 of 8") && out.contains("failed 0"),
+        "{out}"
+    );
+    // A continued study keeps its budget unless told; a budget below what is spent is
+    // refused.
+    let out = ok(&tune(&["--method", "random"]));
+    assert!(out.contains("budget 8 epochs"), "{out}");
+    let e = failed(&tune(&["--budget", "4", "--method", "random"]));
+    assert!(e.contains("spent 8 epochs already"), "{e}");
+}
+
+#[test]
+fn a_damaged_store_is_refused_and_left_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    setup(root, r#"["./prog.sh"]"#);
+    let store = root.join("s.db");
+    let storage = format!("sqlite:{}", store.display());
+    let args = |budget: &'static str| {
+        vec![
+            "tune".to_string(),
+            root.join("prog/space.toml").display().to_string(),
+            "--storage".into(),
+            storage.clone(),
+            "--method".into(),
+            "random".into(),
+            "--budget".into(),
+            budget.into(),
+            "--quiet".into(),
+        ]
+    };
+    let a = args("40");
+    ok(&thaw(
+        root,
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
+    // Everything in the database file (no write-ahead log left), then its last page
+    // torn in half.
+    let mut conn = Storage::Sqlite(store.clone()).connect(false).unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    drop(conn);
+    let _ = std::fs::remove_file(root.join("s.db-wal"));
+    let bytes = std::fs::read(&store).unwrap();
+    let torn = &bytes[..bytes.len() - 2048];
+    std::fs::write(&store, torn).unwrap();
+    // Continued with a new budget from another folder.
+    let elsewhere = root.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let a = args("80");
+    let e = failed(&thaw(
+        &elsewhere,
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
+    assert!(e.contains("damaged"), "{e}");
+    assert_eq!(
+        std::fs::read(&store).unwrap(),
+        torn,
+        "the store was changed"
+    );
+    let e = failed(&thaw(&elsewhere, &["status", "--storage", &storage]));
+    assert!(e.contains("damaged"), "{e}");
+}
+
+#[test]
+fn status_and_export_read_a_store_in_a_read_only_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    setup(root, r#"["./prog.sh"]"#);
+    std::fs::create_dir_all(root.join("ro")).unwrap();
+    ok(&thaw(
+        root,
+        &[
+            "tune",
+            "prog/space.toml",
+            "--storage",
+            "sqlite:ro/s.db",
+            "--method",
+            "random",
+            "--budget",
+            "8",
+            "--quiet",
+        ],
+    ));
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(root.join("ro"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listing();
+    let out = root.join("out.csv");
+    let commands = format!(
+        "{THAW} status --storage sqlite:ro/s.db && {THAW} export --storage sqlite:ro/s.db --out {}",
+        out.display()
+    );
+    // Root ignores permission bits: a read-only bind mount in a mount namespace of its
+    // own makes the folder read-only for root too.
+    let root_user = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let run = if root_user {
+        let ro = root.join("ro");
+        let script = format!(
+            "mount --bind {0} {0} && mount -o remount,bind,ro {0} && {commands}",
+            ro.display()
+        );
+        Command::new("unshare")
+            .args(["-m", "sh", "-c", &script])
+            .current_dir(root)
+            .output()
+            .unwrap()
+    } else {
+        Command::new("chmod")
+            .arg("555")
+            .arg(root.join("ro"))
+            .status()
+            .unwrap();
+        let o = Command::new("sh")
+            .args(["-c", &commands])
+            .current_dir(root)
+            .output()
+            .unwrap();
+        Command::new("chmod")
+            .arg("755")
+            .arg(root.join("ro"))
+            .status()
+            .unwrap();
+        o
+    };
+    let stdout = ok(&run);
+    assert!(stdout.contains("budget: 8 of 8"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 9);
+    assert_eq!(listing(), before, "nothing was created beside the store");
+}

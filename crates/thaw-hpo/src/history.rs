@@ -28,6 +28,11 @@ pub enum Hold {
 ///
 /// A study with several workers also marks configurations it cannot hand out now
 /// ([`Hold`]); optimisers choose only [open](History::is_open) ones.
+///
+/// A configuration may be marked [first](History::set_first) (a study's defaults, like
+/// Optuna's enqueued trial): while it is never trained and open, every optimiser's
+/// choice of a new configuration ([`crate::optimizers::random_fresh`],
+/// [`crate::optimizers::pool_rule::nearest_open`]) is that one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct History {
     max_epochs: usize,
@@ -35,6 +40,7 @@ pub struct History {
     configs: Vec<Vec<f32>>,
     curves: Vec<Vec<f32>>,
     holds: Vec<Option<Hold>>,
+    first: Option<usize>,
 }
 
 impl History {
@@ -68,6 +74,7 @@ impl History {
             configs,
             curves,
             holds,
+            first: None,
         })
     }
 
@@ -136,6 +143,24 @@ impl History {
             .ok_or_else(|| HpoError::InvalidInput(format!("config {config} does not exist")))?;
         *slot = Some(hold);
         Ok(())
+    }
+
+    /// Marks `config` as the configuration to start before any other (see the type's
+    /// docs).
+    pub fn set_first(&mut self, config: usize) -> Result<()> {
+        if config >= self.configs.len() {
+            return Err(HpoError::InvalidInput(format!(
+                "config {config} does not exist"
+            )));
+        }
+        self.first = Some(config);
+        Ok(())
+    }
+
+    /// The configuration marked first, while it is never trained and open.
+    pub fn first_due(&self) -> Option<usize> {
+        self.first
+            .filter(|&c| self.curves[c].is_empty() && self.is_open(c))
     }
 
     /// Why `config` cannot be chosen now, if it is held.

@@ -431,6 +431,30 @@ mod tests {
     }
 
     #[test]
+    fn every_method_starts_the_configuration_marked_first() {
+        use crate::history::History;
+        use rand::{RngExt, SeedableRng};
+        let ck = &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../checkpoints");
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let configs: Vec<Vec<f32>> = (0..24)
+            .map(|_| (0..3).map(|_| rng.random::<f32>()).collect())
+            .collect();
+        let names = METHOD_NAMES.iter().filter(|n| **n != "adam-pfn-cv");
+        for name in names.chain(&["adam-pfn", "pbt"]) {
+            for first in [0, 17] {
+                let mut h = History::new(configs.clone(), 9).unwrap();
+                h.set_first(first).unwrap();
+                let mut opt = MethodSpec::named(name, ck)
+                    .unwrap()
+                    .build(5, &Device::default())
+                    .unwrap();
+                let a = opt.next(&h, 100).unwrap();
+                assert_eq!(a.config, first, "{name}: the first decision");
+            }
+        }
+    }
+
+    #[test]
     fn refit_growth_changes_the_key_of_baselines_only() {
         let ck = Path::new("checkpoints");
         let dpl = MethodSpec::named("dpl", ck).unwrap();

@@ -54,6 +54,20 @@ pub enum StudyError {
         /// Who holds it now (`none`).
         holder: String,
     },
+    /// The study's program cannot be started (no such command or folder, not
+    /// executable): the study's problem, not a configuration's. No trial is charged.
+    #[error(
+        "cannot start the program {command:?} in {}: {detail}. Fix the study file's [objective] and run the same command again: the study continues",
+        workdir.display()
+    )]
+    CannotStart {
+        /// The command (its first word).
+        command: String,
+        /// The folder it runs in.
+        workdir: PathBuf,
+        /// Why.
+        detail: String,
+    },
     /// The store holds something this version cannot read.
     #[error("study store {storage}: {detail}")]
     Corrupt {

@@ -3,6 +3,7 @@
 //! server, started, restarted, crashed and stopped at will. As root, the server runs as
 //! the `postgres` user (PostgreSQL refuses to run as root).
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -331,6 +332,41 @@ impl PgServer {
             }
         }
         std::fs::write(self.dir.join("server.crt"), &cert).map_err(|err| err.to_string())
+    }
+}
+
+impl PgServer {
+    /// Makes sure the server stops, and `folder` is removed, when this process ends,
+    /// however it ends: for a server that is never dropped (one shared by a test binary
+    /// through a `static`, since statics are not dropped at exit). A small watchdog
+    /// process of its own process group waits for this one to exit.
+    pub fn stop_when_process_exits(&self, folder: &Path) -> Result<(), String> {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        let pg_ctl = self.bin.join("pg_ctl").display().to_string();
+        let stop = format!(
+            "{}{} -D {} -m immediate -w -t 60 stop",
+            if self.as_postgres {
+                "runuser -u postgres -- "
+            } else {
+                ""
+            },
+            quote(&pg_ctl),
+            quote(&self.data())
+        );
+        let script = format!(
+            "while kill -0 {} 2>/dev/null; do sleep 1; done; {stop}; rm -rf {}",
+            std::process::id(),
+            quote(&folder.display().to_string())
+        );
+        Command::new("sh")
+            .args(["-c", &script])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .spawn()
+            .map(|_| ())
+            .map_err(|e| format!("cannot start the server's watchdog: {e}"))
     }
 }
 

@@ -1,7 +1,9 @@
 //! The candidate pool of a study on a continuous or mixed space. Optimisers choose among
 //! a finite set of configurations, so before each decision the pool is topped up:
 //!
-//! - the defaults first, when every parameter has one;
+//! - the defaults first, when every parameter has one (and, with
+//!   [`PoolSettings::default_first`], the study marks them as the configuration every
+//!   method starts first);
 //! - random configurations, until at least `random` never-trained ones are open;
 //! - for model-based methods, `local` moves around the incumbent (every coordinate moved
 //!   by N(0, σ²) in the encoding), so that the surrogate can refine the best region;
@@ -28,6 +30,11 @@ pub struct PoolSettings {
     pub sigma: f32,
     /// Most configurations a study holds.
     pub max: usize,
+    /// Whether the defaults (when every parameter has one) are started before any
+    /// other configuration, whatever the method. Studies stored before this setting
+    /// existed read `false` and keep their trajectory; new studies get `true`.
+    #[serde(default)]
+    pub default_first: bool,
 }
 
 impl Default for PoolSettings {
@@ -37,6 +44,7 @@ impl Default for PoolSettings {
             local: 8,
             sigma: 0.1,
             max: 1000,
+            default_first: true,
         }
     }
 }
@@ -155,6 +163,7 @@ mod tests {
             local: 3,
             sigma: 0.2,
             max: 15,
+            default_first: true,
         };
         let view = PoolView {
             encoded: &[],
@@ -190,6 +199,7 @@ mod tests {
             local: 0,
             sigma: 0.1,
             max: 1000,
+            default_first: true,
         };
         let view = PoolView {
             encoded: &[],

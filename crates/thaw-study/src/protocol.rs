@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use crate::error::{Result, StudyError};
+use crate::space::{env_name, env_text};
 use crate::study_file::ObjectiveSpec;
 
 /// One segment to run.
@@ -92,9 +93,73 @@ pub enum End {
     Stopped,
 }
 
+/// The longest output line thaw holds in memory (64 KiB); a longer line goes to the
+/// trial's log in pieces and is never read as a report.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// How long thaw waits for more output from a program that exited while something it
+/// left behind (a forked child, a daemon) holds its stdout open (at most ten times as
+/// long in all, however much it prints).
+const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(500);
+
+/// A piece of the program's output, as its reader thread hands it on.
 enum Line {
+    /// A whole line (its newline included, if it had one).
     Out(Vec<u8>),
+    /// A piece of a line longer than [`MAX_LINE`]; `first` marks its start.
+    Long { bytes: Vec<u8>, first: bool },
+    /// The output was closed (every process holding it ended).
     Closed,
+}
+
+/// Reads `stream` as lines of at most [`MAX_LINE`] bytes and hands each to `send`
+/// (which returns false to stop); a longer line is handed on in pieces.
+fn read_lines(stream: impl Read, mut send: impl FnMut(Line) -> bool) {
+    let mut r = BufReader::with_capacity(MAX_LINE, stream);
+    let mut line = Vec::new();
+    let mut long = false;
+    loop {
+        let chunk = match r.fill_buf() {
+            Ok([]) | Err(_) => break,
+            Ok(c) => c,
+        };
+        let newline = chunk.iter().position(|&b| b == b'\n').map(|i| i + 1);
+        let want = newline.unwrap_or(chunk.len());
+        let n = want.min(MAX_LINE - line.len());
+        let ends = newline == Some(n);
+        line.extend_from_slice(&chunk[..n]);
+        r.consume(n);
+        if !ends && line.len() < MAX_LINE {
+            continue;
+        }
+        let bytes = std::mem::take(&mut line);
+        let piece = if long || !ends {
+            Line::Long {
+                bytes,
+                first: !long,
+            }
+        } else {
+            Line::Out(bytes)
+        };
+        long = !ends;
+        if !send(piece) {
+            return;
+        }
+    }
+    if !line.is_empty() {
+        let piece = if long {
+            Line::Long {
+                bytes: line,
+                first: false,
+            }
+        } else {
+            Line::Out(line)
+        };
+        if !send(piece) {
+            return;
+        }
+    }
+    send(Line::Closed);
 }
 
 /// Runs one segment of `objective`'s program. `on_event` sees every report as it
@@ -168,11 +233,7 @@ pub fn run_segment(
         .env("THAW_TRIAL_FILE", &trial_file)
         .process_group(0);
     for (k, v) in seg.params {
-        let text = match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        cmd.env(format!("THAW_PARAM_{}", k.to_ascii_uppercase()), text);
+        cmd.env(env_name(k), env_text(v));
     }
     // SAFETY: prctl is async-signal-safe; it only asks the kernel to kill the child when
     // the thread that spawned it dies, so that no orphan trains on after a crash of thaw.
@@ -184,47 +245,23 @@ pub fn run_segment(
             Ok(())
         });
     }
-    let mut child = match cmd.spawn() {
-        Ok(c) => c,
-        Err(e) => {
-            return Ok(End::Failed {
-                reason: format!(
-                    "cannot start {:?} in {}: {e}",
-                    objective.command[0],
-                    objective.workdir.display()
-                ),
-                retry: false,
-            });
-        }
-    };
-    let (tx, rx) = mpsc::channel();
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| cannot_start(objective, e.to_string()))?;
+    // Bounded: a program that floods its output waits for thaw, it does not fill memory.
+    let (tx, rx) = mpsc::sync_channel(64);
     let stdout = child.stdout.take().expect("piped stdout");
     let stderr = child.stderr.take().expect("piped stderr");
-    let out_thread = std::thread::spawn(move || {
-        let mut r = BufReader::new(stdout);
-        loop {
-            let mut buf = Vec::new();
-            match r.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    if tx.send(Line::Out(buf)).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-        let _ = tx.send(Line::Closed);
-    });
+    let out_thread = std::thread::spawn(move || read_lines(stdout, |l| tx.send(l).is_ok()));
     let err_log = Arc::clone(&log);
     let err_thread = std::thread::spawn(move || {
-        let mut r = BufReader::new(stderr);
-        let mut buf = Vec::new();
-        while matches!(r.read_until(b'\n', &mut buf), Ok(n) if n > 0) {
-            if let Ok(mut l) = err_log.lock() {
-                let _ = l.write_all(&buf);
+        read_lines(stderr, |l| {
+            if let (Line::Out(b) | Line::Long { bytes: b, .. }, Ok(mut log)) = (&l, err_log.lock())
+            {
+                let _ = log.write_all(b);
             }
-            buf.clear();
-        }
+            true
+        })
     });
 
     let mut state = Reader {
@@ -242,57 +279,65 @@ pub fn run_segment(
     let mut last_beat = Instant::now();
     let mut outcome: Option<End> = None;
     let mut closed = false;
+    let mut exited: Option<(std::process::ExitStatus, Instant)> = None;
+    let mut last_output = Instant::now();
+    let mut broken: Option<String> = None;
     let mut error: Option<StudyError> = None;
     while outcome.is_none() && error.is_none() {
-        let mut lines = Vec::new();
-        match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(Line::Out(b)) => lines.push(b),
-            Ok(Line::Closed) | Err(RecvTimeoutError::Disconnected) => closed = true,
-            Err(RecvTimeoutError::Timeout) => {}
-        }
         let mut reports = Vec::new();
-        for b in &lines {
-            if let Ok(mut l) = log.lock() {
-                let _ = l.write_all(b);
-            }
-            match state.parse_stdout(b) {
-                Ok(Some(r)) => reports.push(r),
-                Ok(None) => {}
-                Err(reason) => {
-                    outcome = Some(End::Failed {
-                        reason,
-                        retry: false,
-                    })
+        if closed {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Everything the reader has, waiting up to 50 ms for the first piece.
+        let mut next = (!closed).then(|| rx.recv_timeout(Duration::from_millis(50)));
+        while let Some(received) = next.take() {
+            match received {
+                Ok(Line::Closed) | Err(RecvTimeoutError::Disconnected) => closed = true,
+                Err(RecvTimeoutError::Timeout) => {}
+                Ok(line) => {
+                    last_output = Instant::now();
+                    match state.read_line(&line, &log, &mut reports) {
+                        // Reports before a line that breaks the protocol still count.
+                        Err(reason) => broken = Some(reason),
+                        Ok(()) => next = rx.try_recv().ok().map(Ok),
+                    }
                 }
             }
         }
-        match state.poll_file() {
-            Ok(r) => reports.extend(r),
-            Err(reason) => {
-                outcome = outcome.or(Some(End::Failed {
-                    reason,
-                    retry: false,
-                }))
+        if broken.is_none() {
+            match state.poll_file() {
+                Ok(r) => reports.extend(r),
+                Err(reason) => broken = Some(reason),
             }
         }
-        if outcome.is_none() {
-            match deliver(&mut state, reports, &objective.metric, on_event) {
-                Ok(end) => outcome = end,
-                Err(e) => error = Some(e),
-            }
+        match deliver(&mut state, reports, &objective.metric, on_event) {
+            Ok(end) => outcome = end,
+            Err(e) => error = Some(e),
+        }
+        if let Some(reason) = broken.take() {
+            outcome = outcome.or(Some(End::Failed {
+                reason,
+                retry: false,
+            }));
         }
         if outcome.is_some() || error.is_some() {
             break;
         }
-        let status = if closed {
-            std::thread::sleep(Duration::from_millis(20));
-            child.try_wait().map_err(|e| {
+        // The segment ends when the program exits, whatever it left running: once its
+        // output is read to the end (or, if something it left holds the output open,
+        // after a short drain), what remains of its process group is killed below.
+        if exited.is_none() {
+            let status = child.try_wait().map_err(|e| {
                 StudyError::io("cannot wait for the program in", &objective.workdir, e)
-            })?
-        } else {
-            None
-        };
-        if let Some(status) = status {
+            })?;
+            exited = status.map(|s| (s, Instant::now()));
+        }
+        let done = exited.filter(|&(_, at)| {
+            closed
+                || last_output.max(at).elapsed() >= DRAIN_AFTER_EXIT
+                || at.elapsed() >= 10 * DRAIN_AFTER_EXIT
+        });
+        if let Some((status, _)) = done {
             // The program ended: a last look at the report file.
             match state.poll_file() {
                 Ok(r) => match deliver(&mut state, r, &objective.metric, on_event) {
@@ -337,8 +382,18 @@ pub fn run_segment(
     }
     kill_group(&mut child);
     drop(rx);
-    let _ = out_thread.join();
-    let _ = err_thread.join();
+    // A process that left the group (`setsid`) may hold the output open for ever: its
+    // reader threads are then left to end with it instead of being waited for.
+    let deadline = Instant::now() + Duration::from_millis(200);
+    while !(out_thread.is_finished() && err_thread.is_finished()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if out_thread.is_finished() {
+        let _ = out_thread.join();
+    }
+    if err_thread.is_finished() {
+        let _ = err_thread.join();
+    }
     if let Some(End::Failed { reason, .. }) = &outcome
         && let Ok(mut l) = log.lock()
     {
@@ -347,6 +402,64 @@ pub fn run_segment(
     match error {
         Some(e) => Err(e),
         None => Ok(outcome.unwrap_or(End::Stopped)),
+    }
+}
+
+fn cannot_start(objective: &ObjectiveSpec, detail: String) -> StudyError {
+    StudyError::CannotStart {
+        command: if objective.shell {
+            "sh".into()
+        } else {
+            objective.command[0].clone()
+        },
+        workdir: objective.workdir.clone(),
+        detail,
+    }
+}
+
+/// Checks, before any trial, that `objective`'s program can be started: its folder
+/// exists, and its command (`sh` for a shell command) is an executable file, found
+/// as the system would find it (a name with `/` from the folder, else on `PATH`, the
+/// study file's `env` PATH first).
+pub fn check_startable(objective: &ObjectiveSpec) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = &objective.workdir;
+    if !dir.is_dir() {
+        return Err(cannot_start(
+            objective,
+            "the folder does not exist (objective.workdir)".into(),
+        ));
+    }
+    let command = if objective.shell {
+        "sh"
+    } else {
+        objective.command[0].as_str()
+    };
+    let executable = |p: &Path| {
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if command.contains('/') {
+        let path = dir.join(command);
+        return match path.metadata() {
+            Err(e) => Err(cannot_start(objective, e.to_string())),
+            Ok(_) if !executable(&path) => Err(cannot_start(
+                objective,
+                "not an executable file (chmod +x, or run it through its interpreter)".into(),
+            )),
+            Ok(_) => Ok(()),
+        };
+    }
+    let path_var = objective
+        .env
+        .get("PATH")
+        .cloned()
+        .or_else(|| std::env::var("PATH").ok())
+        .unwrap_or_default();
+    if std::env::split_paths(&path_var).any(|d| executable(&dir.join(d).join(command))) {
+        Ok(())
+    } else {
+        Err(cannot_start(objective, "no such command on PATH".into()))
     }
 }
 
@@ -440,6 +553,48 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// Logs a piece of stdout and adds its report, if it is one, to `reports`; an error
+    /// for a line that breaks the protocol.
+    fn read_line(
+        &self,
+        line: &Line,
+        log: &Mutex<File>,
+        reports: &mut Vec<(usize, f64)>,
+    ) -> std::result::Result<(), String> {
+        let (Line::Out(bytes) | Line::Long { bytes, .. }) = line else {
+            return Ok(());
+        };
+        if let Ok(mut l) = log.lock() {
+            let _ = l.write_all(bytes);
+        }
+        match line {
+            Line::Long { bytes, first: true } => {
+                if String::from_utf8_lossy(bytes)
+                    .trim_start()
+                    .starts_with("thaw:")
+                {
+                    return Err(format!(
+                        "a report line is longer than {} KiB",
+                        MAX_LINE / 1024
+                    ));
+                }
+                if let Ok(mut l) = log.lock() {
+                    let _ = writeln!(
+                        l,
+                        "\n== thaw: the line above is longer than {} KiB: kept here, not read for a report ==",
+                        MAX_LINE / 1024
+                    );
+                }
+                Ok(())
+            }
+            Line::Out(bytes) => {
+                reports.extend(self.parse_stdout(bytes)?);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// A report from a stdout line; None for an untagged line.
     fn parse_stdout(&self, bytes: &[u8]) -> std::result::Result<Option<(usize, f64)>, String> {
         let line = String::from_utf8_lossy(bytes);
@@ -447,10 +602,18 @@ impl Reader<'_> {
             return Ok(None);
         };
         let (mut epoch, mut value) = (None, None);
+        let mut keys = Vec::new();
         for pair in rest.split_whitespace() {
             let (k, v) = pair.split_once('=').ok_or_else(|| {
                 format!("report line {:?}: `{pair}` is not key=value", line.trim())
             })?;
+            if keys.contains(&k) {
+                return Err(format!(
+                    "report line {:?}: `{k}` appears twice",
+                    line.trim()
+                ));
+            }
+            keys.push(k);
             if k == "epoch" {
                 epoch = Some(v.parse::<usize>().map_err(|_| {
                     format!(
@@ -499,8 +662,11 @@ impl Reader<'_> {
             if text.is_empty() {
                 continue;
             }
-            let v: Value = serde_json::from_str(text)
-                .map_err(|e| format!("report file line {text:?}: {e}"))?;
+            let v = Value::Object(
+                serde_json::from_str::<DistinctKeys>(text)
+                    .map_err(|e| format!("report file line {text:?}: {e}"))?
+                    .0,
+            );
             let epoch = v.get("epoch").and_then(Value::as_u64).ok_or_else(|| {
                 format!("report file line {text:?} has no whole-number \"epoch\"")
             })?;
@@ -541,5 +707,35 @@ impl Reader<'_> {
         }
         self.next += 1;
         Ok(())
+    }
+}
+
+/// A JSON object whose keys are all distinct (a key given twice is an error, where
+/// serde_json would keep the last value).
+struct DistinctKeys(Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for DistinctKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = DistinctKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<DistinctKeys, A::Error> {
+                let mut out = Map::new();
+                while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                    if out.contains_key(&k) {
+                        return Err(serde::de::Error::custom(format!("key {k:?} appears twice")));
+                    }
+                    out.insert(k, v);
+                }
+                Ok(DistinctKeys(out))
+            }
+        }
+        d.deserialize_map(Keys)
     }
 }

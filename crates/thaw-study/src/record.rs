@@ -190,9 +190,15 @@ impl TrialRow {
         origin: String,
         epochs: usize,
     ) -> Self {
+        // The defaults reach the program exactly as the study file gives them (decoding
+        // their f32 encoding would round them).
+        let params = match space.default_config() {
+            Some(d) if origin == crate::pool::Origin::Default.as_str() => d,
+            _ => space.decode(&u),
+        };
         Self {
             number,
-            params: space.decode(&u),
+            params,
             encoded: u,
             origin,
             state: State::Candidate,
@@ -573,6 +579,13 @@ impl Record {
             if (t as usize) < pool {
                 h.hold(t as usize, hold)?;
             }
+        }
+        if self.settings.pool.default_first
+            && let Some(d) = self.trials[..pool.min(self.trials.len())]
+                .iter()
+                .position(|t| t.origin == crate::pool::Origin::Default.as_str())
+        {
+            h.set_first(d)?;
         }
         Ok(h)
     }

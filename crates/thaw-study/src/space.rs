@@ -131,6 +131,15 @@ impl Param {
                     if choices[..i].contains(c) {
                         return Err(format!("`{}`: choice {c} appears twice", self.name));
                     }
+                    // The program reads THAW_PARAM_<NAME> as text: `"1"` and `1` would
+                    // be the same choice there.
+                    if let Some(d) = choices[..i].iter().find(|d| env_text(d) == env_text(c)) {
+                        return Err(format!(
+                            "`{}`: choices {d} and {c} reach the program as the same text {:?}",
+                            self.name,
+                            env_text(c)
+                        ));
+                    }
                 }
             }
             _ => {}
@@ -194,6 +203,20 @@ impl Param {
     }
 }
 
+/// A value as the program reads it in `THAW_PARAM_<NAME>`: a string as it is, any other
+/// value as JSON.
+pub fn env_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The environment variable that carries parameter `name` to the program.
+pub fn env_name(name: &str) -> String {
+    format!("THAW_PARAM_{}", name.to_ascii_uppercase())
+}
+
 fn choice_code(i: usize, k: usize) -> f64 {
     if k <= 1 {
         0.5
@@ -224,6 +247,17 @@ impl SearchSpace {
                 return Err(StudyError::Invalid(format!(
                     "parameter `{}` is defined twice",
                     p.name
+                )));
+            }
+            if let Some(q) = params[..i]
+                .iter()
+                .find(|q| env_name(&q.name) == env_name(&p.name))
+            {
+                return Err(StudyError::Invalid(format!(
+                    "parameters `{}` and `{}` would both reach the program as {}: rename one",
+                    q.name,
+                    p.name,
+                    env_name(&p.name)
                 )));
             }
         }
@@ -307,6 +341,14 @@ impl SearchSpace {
             .map(|&c| (c + normal.sample(rng)).clamp(0.0, 1.0))
             .collect();
         self.snap(&u)
+    }
+
+    /// The defaults as given, when every parameter has one.
+    pub fn default_config(&self) -> Option<serde_json::Map<String, Value>> {
+        self.params
+            .iter()
+            .map(|p| p.default.clone().map(|d| (p.name.clone(), d)))
+            .collect()
     }
 
     /// The encoding of the defaults, when every parameter has one.
@@ -468,6 +510,12 @@ mod tests {
                 },
                 "twice",
             ),
+            (
+                Domain::Categorical {
+                    choices: vec![json!("1"), json!(1)],
+                },
+                "the same text \"1\"",
+            ),
         ] {
             let err = SearchSpace::new(vec![p(domain)]).unwrap_err().to_string();
             assert!(err.contains(want), "{err}");
@@ -485,6 +533,21 @@ mod tests {
             }),
         ]);
         assert!(twice.unwrap_err().to_string().contains("twice"));
+        // `x` and `X` would share THAW_PARAM_X.
+        let int = Domain::Int {
+            low: 0,
+            high: 4,
+            log: false,
+        };
+        let mut upper = p(int.clone());
+        upper.name = "X".into();
+        let clash = SearchSpace::new(vec![p(int), upper])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            clash.contains("both reach the program as THAW_PARAM_X"),
+            "{clash}"
+        );
         assert!(SearchSpace::new(vec![]).is_err());
     }
 }

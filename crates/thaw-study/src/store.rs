@@ -154,6 +154,18 @@ impl std::fmt::Debug for PgUrl {
 impl PgUrl {
     fn parse(url: &str) -> Result<Self> {
         let label = redact(url);
+        // The client reads the user part to the first `@`: a second `@` in the host
+        // part is a password's unencoded `@`.
+        let after_user = url
+            .split_once("://")
+            .and_then(|(_, r)| r.split_once('@'))
+            .map(|(_, host)| host);
+        if after_user.is_some_and(|h| h.split(['/', '?']).next().unwrap_or("").contains('@')) {
+            return Err(StudyError::Invalid(format!(
+                "{label}: the URL holds more than one `@` before its parameters; write an `@` \
+                 in the user name or password as %40 (or give the password in PGPASSWORD)"
+            )));
+        }
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
         let mut root_cert = None;
         let mut kept = Vec::new();
@@ -237,13 +249,15 @@ impl PgUrl {
 }
 
 /// `url` with the password of its user part (and any `password=` parameter) as `***`.
-/// The user part runs to the first `@`, as the client reads it, so a password holding
-/// `/` or `?` is hidden too.
+/// The user part is taken to run to the *last* `@`, so that no part of a password
+/// holding `/`, `?` or an unencoded `@` is ever shown (a URL with such an `@` is
+/// refused by [`Storage::parse`], its message redacted this way); an `@` in a
+/// parameter may hide more than the password, never less.
 pub fn redact(url: &str) -> String {
     let mut out = url.to_string();
     if let Some(scheme_end) = out.find("://") {
         let rest = scheme_end + 3;
-        if let Some(at) = out[rest..].find('@').map(|i| rest + i)
+        if let Some(at) = out[rest..].rfind('@').map(|i| rest + i)
             && let Some(colon) = out[rest..at].find(':')
         {
             out.replace_range(rest + colon + 1..at, "***");
@@ -311,30 +325,38 @@ impl Storage {
     }
 
     /// Opens (creating if `create`) the store with thaw's schema. A SQLite store another
-    /// process holds locked is waited for [`LOCK_TIMEOUT_VAR`] seconds (default 30).
+    /// process holds locked is waited for [`LOCK_TIMEOUT_VAR`] seconds (default 30); one
+    /// that fails SQLite's `quick_check` is refused before anything is written to it.
     pub fn connect(&self, create: bool) -> Result<Conn> {
+        self.open(if create { Mode::Create } else { Mode::Write })
+    }
+
+    /// Opens an existing store for reading only (`status`, `export`, `plot`,
+    /// `compare`): a SQLite file in a read-only folder can be read, and nothing is
+    /// ever written to it.
+    pub fn connect_read_only(&self) -> Result<Conn> {
+        self.open(Mode::Read)
+    }
+
+    fn open(&self, mode: Mode) -> Result<Conn> {
         let label = self.label();
         let err = |source| StudyError::Store {
             storage: label.clone(),
             source,
         };
+        let create = mode == Mode::Create;
         let mut conn = match self {
             Self::Sqlite(path) => {
                 if !create && !path.exists() {
                     return Err(StudyError::Invalid(format!("{label}: no such study store")));
                 }
-                if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty())
+                    && create
+                {
                     std::fs::create_dir_all(dir)
                         .map_err(|e| StudyError::io("cannot create", dir, e))?;
                 }
-                let sqlite_err = |e: rusqlite::Error| err(DbError::Sqlite(e));
-                let conn = rusqlite::Connection::open(path).map_err(sqlite_err)?;
-                conn.busy_timeout(lock_timeout()).map_err(sqlite_err)?;
-                conn.execute_batch(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-                )
-                .map_err(sqlite_err)?;
-                Conn::Sqlite(conn)
+                Conn::Sqlite(open_sqlite(path, mode, &label)?)
             }
             Self::Postgres(u) => {
                 let mut client = u.connect().map_err(err)?;
@@ -371,7 +393,7 @@ impl Storage {
             });
         }
         if !has_meta {
-            if !create {
+            if mode != Mode::Create {
                 return Err(StudyError::Invalid(format!(
                     "{label}: holds no thaw study store"
                 )));
@@ -402,6 +424,106 @@ impl Storage {
         }
         Ok(conn)
     }
+}
+
+/// How a store is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Read and write, creating the file and the schema where missing.
+    Create,
+    /// Read and write an existing store.
+    Write,
+    /// Read an existing store; never write.
+    Read,
+}
+
+/// Opens a SQLite study store and checks it (`PRAGMA quick_check`) before anything
+/// can be written: a corrupt file is refused as it is, never changed.
+fn open_sqlite(path: &Path, mode: Mode, label: &str) -> Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let err = |e: rusqlite::Error| StudyError::Store {
+        storage: label.to_string(),
+        source: DbError::Sqlite(e),
+    };
+    let read_flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = if mode == Mode::Read {
+        // A WAL database needs its `-shm` file: in a read-only folder where none was
+        // left, the file is opened as immutable (no writer can be at work there).
+        let plain = rusqlite::Connection::open_with_flags(path, read_flags).map_err(err)?;
+        plain.busy_timeout(lock_timeout()).map_err(err)?;
+        let cannot_open = |e: &StudyError| {
+            matches!(e, StudyError::Store {
+                source: DbError::Sqlite(rusqlite::Error::SqliteFailure(f, _)),
+                ..
+            } if matches!(f.code, rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly))
+        };
+        match quick_check(&plain, label) {
+            Err(e) if cannot_open(&e) => {
+                let uri = format!("file:{}?immutable=1", uri_path(path));
+                let c = rusqlite::Connection::open_with_flags(
+                    uri,
+                    read_flags | OpenFlags::SQLITE_OPEN_URI,
+                )
+                .map_err(err)?;
+                quick_check(&c, label)?;
+                c
+            }
+            r => r.map(|()| plain)?,
+        }
+    } else {
+        let conn = rusqlite::Connection::open(path).map_err(err)?;
+        conn.busy_timeout(lock_timeout()).map_err(err)?;
+        quick_check(&conn, label)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(err)?;
+        conn
+    };
+    Ok(conn)
+}
+
+/// SQLite's `quick_check`: [`StudyError::Corrupt`] naming the first problem it finds.
+fn quick_check(conn: &rusqlite::Connection, label: &str) -> Result<()> {
+    let found: std::result::Result<String, rusqlite::Error> =
+        conn.query_row("PRAGMA quick_check(1)", [], |r| r.get(0));
+    match found {
+        Ok(ok) if ok == "ok" => Ok(()),
+        Ok(problem) => Err(corrupt(label, &problem)),
+        Err(rusqlite::Error::SqliteFailure(e, msg))
+            if matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
+            ) =>
+        {
+            Err(corrupt(label, &msg.unwrap_or_else(|| e.to_string())))
+        }
+        Err(e) => Err(StudyError::Store {
+            storage: label.to_string(),
+            source: DbError::Sqlite(e),
+        }),
+    }
+}
+
+fn corrupt(label: &str, problem: &str) -> StudyError {
+    StudyError::Corrupt {
+        storage: label.to_string(),
+        detail: format!(
+            "the database file is damaged ({problem}); it was not changed. Restore it from a \
+             copy, or `sqlite3 FILE .recover` it into a new file"
+        ),
+    }
+}
+
+/// `path` for a SQLite `file:` URI (`%`, `?` and `#` percent-encoded).
+fn uri_path(path: &Path) -> String {
+    let text = std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string();
+    text.replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23")
 }
 
 /// A worker identity held by this process: while it lives, no other process can work on
@@ -570,6 +692,16 @@ mod tests {
         );
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact("postgres://u:a/b?c@h/db"), "postgres://u:***@h/db");
+        // An unencoded `@` in the password: nothing of it is shown, and it is refused.
+        let url = "postgres://thaw:pa@RETTAIL99@h:5432/db";
+        assert_eq!(redact(url), "postgres://thaw:***@h:5432/db");
+        let e = Storage::parse(url).unwrap_err().to_string();
+        assert!(
+            e.contains("%40") && !e.contains("RETTAIL") && !e.contains("pa@"),
+            "{e}"
+        );
+        let encoded = Storage::parse("postgres://thaw:pa%40RETTAIL99@h/db").unwrap();
+        assert_eq!(encoded.label(), "postgres://thaw:***@h/db");
         let bad = Storage::parse("postgres://u:secret@h:notaport/db").unwrap_err();
         assert!(!bad.to_string().contains("secret"), "{bad}");
         assert!(Storage::parse("redis://h").is_err() && Storage::parse("sqlite:").is_err());

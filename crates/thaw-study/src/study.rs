@@ -109,24 +109,22 @@ impl Study {
     fn open_once(
         storage: &Storage,
         name: &str,
-        settings: StudySettings,
+        mut settings: StudySettings,
         dir: Option<PathBuf>,
         device: Device,
     ) -> Result<Self> {
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-            || name.starts_with('.')
-        {
-            return Err(StudyError::Invalid(format!(
-                "study name {name:?}: use letters, digits, `-`, `_` and `.` (it names a folder)"
-            )));
-        }
+        check_name(name)?;
         if settings.budget == 0 {
             return Err(StudyError::Invalid(
                 "the budget must be at least 1 epoch".into(),
             ));
+        }
+        if settings.pool.random == 0 || settings.pool.max == 0 {
+            return Err(StudyError::Invalid(format!(
+                "the candidate pool needs at least one random candidate and room for one \
+                 configuration (random {}, max {})",
+                settings.pool.random, settings.pool.max
+            )));
         }
         if !(settings.lease_s > 0.0 && settings.lease_s.is_finite()) {
             return Err(StudyError::Invalid(format!(
@@ -139,12 +137,23 @@ impl Study {
         let mut tx = conn.write(name).map_err(&err)?;
         match record::find_study(&mut tx, storage, name)? {
             Some((id, old)) => {
+                // A study keeps the pool rule it was created with (studies older than
+                // `default_first` replay as they ran).
+                settings.pool.default_first = old.pool.default_first;
                 if let Some(detail) = old.identity_diff(&settings) {
                     return Err(StudyError::SettingsMismatch {
                         study: name.into(),
                         storage: storage.label(),
                         detail,
                     });
+                }
+                let spent = record::load_in(&mut tx, storage, name)?.spent();
+                if settings.budget < spent {
+                    return Err(StudyError::Invalid(format!(
+                        "study `{name}` has spent {spent} epochs already: a budget of {} is \
+                         below that (give at least {spent}, or leave the budget out to keep {})",
+                        settings.budget, old.budget
+                    )));
                 }
                 let text = serde_json::to_string(&settings).expect("settings serialise");
                 tx.exec(
@@ -165,6 +174,22 @@ impl Study {
         }
         tx.commit().map_err(&err)?;
         Self::start(storage, conn, name, settings, dir, device)
+    }
+
+    /// The settings stored with study `name`, or None when the store or the study does
+    /// not exist yet (e.g. to keep a continued study's budget).
+    pub fn stored_settings(storage: &Storage, name: &str) -> Result<Option<StudySettings>> {
+        if let Storage::Sqlite(path) = storage
+            && !path.exists()
+        {
+            return Ok(None);
+        }
+        let mut conn = storage.connect_read_only()?;
+        let err = sql(storage);
+        let mut tx = conn.read().map_err(&err)?;
+        let found = record::find_study(&mut tx, storage, name)?.map(|(_, s)| s);
+        tx.commit().map_err(&err)?;
+        Ok(found)
     }
 
     /// Opens study `name`, which exists in `storage`, with the settings stored with it:
@@ -779,6 +804,27 @@ impl Study {
             },
         )
     }
+}
+
+/// The longest study name: it names a folder and, with a worker identity, a lock file.
+pub const MAX_NAME: usize = 100;
+
+/// Checks a study name before anything is written: 1 to [`MAX_NAME`] letters, digits,
+/// `-`, `_` and `.`, not starting with `.`.
+pub fn check_name(name: &str) -> Result<()> {
+    if name.is_empty()
+        || name.len() > MAX_NAME
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        || name.starts_with('.')
+    {
+        return Err(StudyError::Invalid(format!(
+            "study name {name:?}: use 1 to {MAX_NAME} letters, digits, `-`, `_` and `.`, \
+             not starting with `.` (it names a folder); choose one with --study"
+        )));
+    }
+    Ok(())
 }
 
 fn lease_to(

@@ -104,6 +104,7 @@ pub fn tune(
     if options.workers == 0 {
         return Err(StudyError::Invalid("at least one worker is needed".into()));
     }
+    crate::protocol::check_startable(objective)?;
     let id = options.worker_prefix.trim_end_matches('/');
     let claim = Mutex::new(study.storage().claim_worker(study.name(), id)?);
     let study = Arc::new(Mutex::new(study));
@@ -229,7 +230,12 @@ fn work(study: &Mutex<Study>, run: &Run<'_>) -> Result<()> {
                 lost();
                 continue;
             }
-            r => r?,
+            Err(e) => {
+                // Not the configuration's fault: it goes back to the queue, uncharged.
+                let _ = lock().finish(trial.number, worker, &End::Stopped);
+                return Err(e);
+            }
+            Ok(end) => end,
         };
         match lock().finish(trial.number, worker, &end) {
             Err(StudyError::LeaseLost { .. }) => {

@@ -68,6 +68,8 @@ fn server() -> Option<&'static PgServer> {
             }
             let dir = tempfile::tempdir().unwrap();
             let s = PgServer::start(&dir.path().join("pg"), PgOptions::default()).unwrap();
+            // A static is never dropped: the server must not outlive the tests.
+            s.stop_when_process_exits(dir.path()).unwrap();
             Some((dir, s))
         })
         .as_ref()

@@ -53,7 +53,7 @@ fn load_all(a: &CompareArgs) -> anyhow::Result<Vec<Record>> {
     let mut records = Vec::new();
     for text in &a.storage {
         let storage = Storage::parse(text)?;
-        let mut conn = storage.connect(false)?;
+        let mut conn = storage.connect_read_only()?;
         for name in record::study_names(&mut conn, &storage)? {
             if a.study.is_empty() || a.study.contains(&name) {
                 records.push(record::load(&mut conn, &storage, &name)?);

@@ -23,7 +23,7 @@ impl StudyArgs {
     pub(crate) fn load(&self) -> anyhow::Result<(Storage, Record)> {
         let storage = Storage::parse(&self.storage)?;
         let name = study_name(&storage, self.study.as_deref())?;
-        let mut conn = storage.connect(false)?;
+        let mut conn = storage.connect_read_only()?;
         let rec = record::load(&mut conn, &storage, &name)?;
         Ok((storage, rec))
     }
@@ -34,7 +34,7 @@ pub(crate) fn study_name(storage: &Storage, given: Option<&str>) -> anyhow::Resu
     if let Some(n) = given {
         return Ok(n.to_string());
     }
-    let mut conn = storage.connect(false)?;
+    let mut conn = storage.connect_read_only()?;
     let names = record::study_names(&mut conn, storage)?;
     match names.as_slice() {
         [one] => Ok(one.clone()),

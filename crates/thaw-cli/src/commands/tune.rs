@@ -68,7 +68,8 @@ pub struct TuneArgs {
     /// [default: adam-pfn].
     #[arg(long)]
     surrogate: Option<String>,
-    /// Budget in epochs (all trials together) [default: 20 × max_epochs].
+    /// Budget in epochs (all trials together) [default: a continued study keeps its
+    /// budget; a new one gets 20 × max_epochs]. Never below what the study has spent.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     budget: Option<u64>,
     /// Trials trained in parallel on this machine.
@@ -85,12 +86,14 @@ pub struct TuneArgs {
     /// Seconds a worker's lease lasts without a heartbeat (workers beat every second).
     #[arg(long, default_value_t = 30.0)]
     lease_s: f64,
-    /// Never-trained random candidates kept in the pool.
-    #[arg(long, default_value_t = PoolSettings::default().random)]
-    pool_random: usize,
+    /// Never-trained random candidates kept in the pool (at least 1).
+    #[arg(long, default_value_t = PoolSettings::default().random as u64,
+          value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pool_random: u64,
     /// Local moves around the incumbent added per decision (model-based methods).
-    #[arg(long, default_value_t = PoolSettings::default().local)]
-    pool_local: usize,
+    #[arg(long, default_value_t = PoolSettings::default().local as u64,
+          value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    pool_local: u64,
     /// PBT: members of the population.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(2..=256))]
     pbt_population: u64,
@@ -151,10 +154,21 @@ pub fn run(a: TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if a.method != OptimizerName::Pbt && (a.pbt_interval.is_some() || a.pbt_population != 8) {
         crate::usage!("--pbt-population and --pbt-interval apply only to --method pbt");
     }
+    thaw_study::study::check_name(&name).with_context(|| {
+        format!(
+            "the study is named after {} unless --study names it",
+            a.space.display()
+        )
+    })?;
     let device = a.device.select()?;
     let storage = Storage::parse(&a.storage)?;
     let o = &file.objective;
-    let budget = a.budget.map_or(20 * o.max_epochs, |b| b as usize);
+    let budget = match a.budget {
+        Some(b) => b as usize,
+        None => Study::stored_settings(&storage, &name)
+            .with_context(|| format!("reading study `{name}`"))?
+            .map_or(20 * o.max_epochs, |s| s.budget),
+    };
     let settings = StudySettings {
         space: file.space.clone(),
         metric: o.metric.clone(),
@@ -164,8 +178,8 @@ pub fn run(a: TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         method: method.clone(),
         seed: a.seed,
         pool: PoolSettings {
-            random: a.pool_random,
-            local: a.pool_local,
+            random: a.pool_random as usize,
+            local: a.pool_local as usize,
             ..PoolSettings::default()
         },
         budget,
@@ -223,7 +237,7 @@ pub(crate) fn run_workers(
     }
     let bar = progress::bar(budget as u64, "epochs {msg}", workers.quiet);
     bar.set_position(before.spent() as u64);
-    let reader = storage.connect(false)?;
+    let reader = storage.connect_read_only()?;
     let reader = Mutex::new(reader);
     let metric = objective.metric.clone();
     let failures = Mutex::new(Vec::new());

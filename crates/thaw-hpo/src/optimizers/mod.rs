@@ -30,8 +30,12 @@ use crate::history::History;
 
 /// A configuration never trained, uniformly at random; if all have been, any open one
 /// (not fully trained, not held); None when no configuration is open. The generator is
-/// used only when a configuration is returned.
+/// used only when a configuration is drawn: the [first](History::first_due)
+/// configuration, while due, is returned without a draw.
 pub fn random_fresh<R: Rng + ?Sized>(history: &History, rng: &mut R) -> Option<usize> {
+    if let Some(c) = history.first_due() {
+        return Some(c);
+    }
     let fresh: Vec<usize> = (0..history.n_configs())
         .filter(|&c| history.curve(c).is_empty() && history.is_open(c))
         .collect();

@@ -13,8 +13,12 @@ pub fn sq_dist(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
 
-/// The configuration the rule maps `point` to, or None when nothing is open.
+/// The configuration the rule maps `point` to, or None when nothing is open. The
+/// [first](History::first_due) configuration, while due, comes before any point.
 pub fn nearest_open(history: &History, point: &[f32]) -> Option<usize> {
+    if let Some(c) = history.first_due() {
+        return Some(c);
+    }
     let pick = |fresh_only: bool| {
         (0..history.n_configs())
             .filter(|&c| history.is_open(c) && (!fresh_only || history.curve(c).is_empty()))
