@@ -635,3 +635,169 @@ fn status_and_export_read_a_store_in_a_read_only_folder() {
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 9);
     assert_eq!(listing(), before, "nothing was created beside the store");
 }
+
+#[test]
+fn studies_best_and_delete_keep_a_store_tidy() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    setup(root, r#"["./prog.sh"]"#);
+    for (study, method) in [("a", "asha"), ("r", "random")] {
+        ok(&thaw(
+            root,
+            &[
+                "tune",
+                "prog/space.toml",
+                "--study",
+                study,
+                "--storage",
+                "sqlite:s.db",
+                "--method",
+                method,
+                "--budget",
+                "12",
+                "--quiet",
+            ],
+        ));
+    }
+    let list = ok(&thaw(root, &["studies", "--storage", "sqlite:s.db"]));
+    assert!(list.starts_with("2 studies in sqlite:s.db"), "{list}");
+    assert!(
+        list.contains("ASHA") && list.contains("Random search"),
+        "{list}"
+    );
+    assert!(list.contains("12 of 12"), "{list}");
+    // Two studies: `best` must be told which, and says which there are.
+    let e = failed(&thaw(root, &["best", "--storage", "sqlite:s.db"]));
+    assert!(e.contains("a, r") && e.contains("--study"), "{e}");
+    let json = ok(&thaw(
+        root,
+        &["best", "--storage", "sqlite:s.db", "--study", "a", "--json"],
+    ));
+    let best: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    let rec = record(root, "s.db", "a");
+    let (trial, epoch, value) = rec.incumbent().unwrap();
+    assert_eq!(best["trial"], trial);
+    assert_eq!(best["epoch"], epoch);
+    assert_eq!(best["value"].as_f64().unwrap().to_bits(), value.to_bits());
+    assert_eq!(best["params"]["x"], rec.trials[trial as usize].params["x"]);
+    // Deleting asks; with input not a terminal it needs --yes.
+    let out = thaw(
+        root,
+        &["delete", "--storage", "sqlite:s.db", "--study", "a"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", failed(&out));
+    let out = ok(&thaw(
+        root,
+        &[
+            "delete",
+            "--storage",
+            "sqlite:s.db",
+            "--study",
+            "a",
+            "--yes",
+            "--files",
+        ],
+    ));
+    assert!(out.contains("deleted study `a`"), "{out}");
+    assert!(!root.join("a").exists(), "--files removed the trial folder");
+    let list = ok(&thaw(root, &["studies", "--storage", "sqlite:s.db"]));
+    assert!(
+        list.starts_with("1 studies") && !list.contains("ASHA"),
+        "{list}"
+    );
+    // With one study left, read commands pick it.
+    ok(&thaw(root, &["best", "--storage", "sqlite:s.db"]));
+    let e = failed(&thaw(
+        root,
+        &[
+            "delete",
+            "--storage",
+            "sqlite:s.db",
+            "--study",
+            "a",
+            "--yes",
+        ],
+    ));
+    assert!(e.contains("no study `a`"), "{e}");
+}
+
+#[test]
+fn a_user_is_told_what_happens() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // A misspelled script: the cause is in the error itself, not only in log.txt.
+    setup(
+        root,
+        r#""echo \"python3: can't open file 'trian.py'\" >&2; exit 2""#,
+    );
+    let tune = |extra: &[&str]| {
+        let mut args = vec!["tune", "prog/space.toml", "--storage", "sqlite:s.db"];
+        args.extend_from_slice(extra);
+        thaw(root, &args)
+    };
+    let e = failed(&tune(&["--method", "random", "--budget", "12", "--quiet"]));
+    assert!(e.contains("can't open file 'trian.py'"), "{e}");
+    // With stderr not a terminal: a line per finished segment.
+    std::fs::write(root.join("prog/space.toml"), space(r#"["./prog.sh"]"#)).unwrap();
+    let out = tune(&["--method", "random", "--budget", "12"]);
+    let (_, stderr) = text(&out);
+    ok(&out);
+    assert!(
+        stderr.contains("segment done ·") && stderr.contains("of 12 epochs"),
+        "{stderr}"
+    );
+    // Another method on the same study: refused in words, not internal JSON.
+    let e = failed(&tune(&["--method", "asha", "--budget", "16"]));
+    assert!(
+        e.contains("method was Random search, now ASHA") && !e.contains('{'),
+        "{e}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_with_a_word_and_the_same_command_continues() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    setup(root, r#""sleep 0.5; ./prog.sh""#);
+    let args = [
+        "tune",
+        "prog/space.toml",
+        "--storage",
+        "sqlite:s.db",
+        "--method",
+        "random",
+        "--budget",
+        "16",
+        "--quiet",
+    ];
+    let child = Command::new(THAW)
+        .current_dir(root)
+        .args(args)
+        .env("THAW_HOME", env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(900));
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("run the same command to continue"),
+        "{stderr}"
+    );
+    let rec = record(root, "s.db", "space");
+    assert!(rec.spent() < 16, "stopped early");
+    assert!(
+        rec.trials
+            .iter()
+            .all(|t| t.state != thaw_study::State::Running),
+        "no trial left running"
+    );
+    let out = ok(&thaw(root, &args));
+    assert!(out.contains("budget: 16 of 16"), "{out}");
+}

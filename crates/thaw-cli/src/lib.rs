@@ -108,6 +108,12 @@ enum Command {
     Status(commands::study_status::StatusArgs),
     /// Every epoch of a study as CSV, or as thaw's Parquet format for train-pfn.
     Export(commands::study_status::ExportArgs),
+    /// Every study in a store: method, epochs spent, trials, best value.
+    Studies(commands::study_admin::StudiesArgs),
+    /// A study's best configuration (--json for scripts).
+    Best(commands::study_admin::BestArgs),
+    /// Delete a study from its store (asks first; --yes for scripts).
+    Delete(commands::study_admin::DeleteArgs),
     /// Studies of one objective side by side: regret over epochs and wall-clock, by method.
     Compare(commands::study_compare::CompareArgs),
     /// A study as an SVG: learning curves with forecasts of the frozen trials, the incumbent.
@@ -136,6 +142,9 @@ where
         Command::StoreBench(a) => commands::store_bench::run(a, out),
         Command::Status(a) => commands::study_status::run_status(a, out),
         Command::Export(a) => commands::study_status::run_export(a, out),
+        Command::Studies(a) => commands::study_admin::run_studies(a, out),
+        Command::Best(a) => commands::study_admin::run_best(a, out),
+        Command::Delete(a) => commands::study_admin::run_delete(a, out),
         Command::Compare(a) => commands::study_compare::run(a, out),
         Command::Plot(a) => commands::study_plot::run(a, out),
     }
@@ -166,6 +175,22 @@ impl std::fmt::Display for UsageError {
 }
 
 impl std::error::Error for UsageError {}
+
+/// Stopped by Ctrl-C: the study was left to continue (status 130, as a shell reports
+/// SIGINT).
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "stopped by Ctrl-C: the running trials went back to the queue with their epochs \
+             kept; run the same command to continue",
+        )
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 /// Returns a [`UsageError`] from the current function (`format!` arguments).
 #[macro_export]
@@ -214,6 +239,11 @@ pub fn main_for(runner: Runner) -> i32 {
                 .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
             {
                 141
+            }
+            None if e.downcast_ref::<Interrupted>().is_some() => {
+                let _ = stdout.flush();
+                eprintln!("{e}");
+                130
             }
             None => {
                 let _ = stdout.flush();

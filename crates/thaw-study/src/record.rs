@@ -88,10 +88,17 @@ impl StudySettings {
             ("seed", self.seed.to_string(), new.seed.to_string()),
             ("pool", show(&self.pool), show(&new.pool)),
         ];
-        pairs
-            .into_iter()
-            .find(|(_, a, b)| a != b)
-            .map(|(name, a, b)| format!("{name} was {a}, now {b}"))
+        let found = pairs.into_iter().find(|(_, a, b)| a != b);
+        // A method shown by its name where the names differ (its key is internal JSON
+        // with checkpoint paths); by its key only where the names agree.
+        match found {
+            Some(("method", _, _)) if self.method.name() != new.method.name() => Some(format!(
+                "method was {}, now {} (a study keeps its method: give this run another --study name)",
+                self.method.name(),
+                new.method.name()
+            )),
+            other => other.map(|(name, a, b)| format!("{name} was {a}, now {b}")),
+        }
     }
 }
 
@@ -370,6 +377,28 @@ pub fn study_names(db: &mut dyn Sql, storage: &Storage) -> Result<Vec<String>> {
         .iter()
         .map(|r| r.text(0).map_err(&err))
         .collect()
+}
+
+/// Deletes study `name` and everything recorded of it (trials, epochs, decisions) in
+/// one transaction; false when the store holds no such study. Trial folders on disk are
+/// not touched.
+pub fn delete_study(conn: &mut Conn, storage: &Storage, name: &str) -> Result<bool> {
+    let err = store_err(storage);
+    let mut tx = conn.write(name).map_err(&err)?;
+    let Some((id, _)) = find_study(&mut tx, storage, name)? else {
+        return Ok(false);
+    };
+    for table in ["epochs", "decisions", "trials"] {
+        tx.exec(
+            &format!("DELETE FROM {table} WHERE study_id = $1"),
+            args![id],
+        )
+        .map_err(&err)?;
+    }
+    tx.exec("DELETE FROM studies WHERE id = $1", args![id])
+        .map_err(&err)?;
+    tx.commit().map_err(&err)?;
+    Ok(true)
 }
 
 /// Reads a study's whole record, as one consistent snapshot.

@@ -70,6 +70,9 @@ pub struct TuneOptions {
     /// per worker) failed without reporting an epoch: the program is broken, not the
     /// configurations, and the budget is kept for after the fix.
     pub failure_streak: usize,
+    /// Set from outside (e.g. by [`interrupt_on_ctrl_c`]) to stop: running segments end
+    /// as stopped (their trials go back to the queue, epochs kept) and `tune` returns.
+    pub interrupt: Option<&'static AtomicBool>,
 }
 
 impl Default for TuneOptions {
@@ -79,8 +82,34 @@ impl Default for TuneOptions {
             worker_prefix: format!("{}/", host_name()),
             poll: Duration::from_millis(200),
             failure_streak: 5,
+            interrupt: None,
         }
     }
+}
+
+static CTRL_C: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_ctrl_c(_: libc::c_int) {
+    CTRL_C.store(true, Ordering::Relaxed);
+    // A second Ctrl-C ends the process at once.
+    // SAFETY: signal() is async-signal-safe; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_DFL);
+    }
+}
+
+/// Makes the first Ctrl-C (SIGINT) set the returned flag instead of killing the
+/// process (a second one kills it): give it to [`TuneOptions::interrupt`]. Training
+/// programs run in process groups of their own, so the terminal's SIGINT reaches thaw
+/// only, and thaw stops them.
+pub fn interrupt_on_ctrl_c() -> &'static AtomicBool {
+    let handler: extern "C" fn(libc::c_int) = on_ctrl_c;
+    // SAFETY: the handler only stores to an atomic and calls signal(), both
+    // async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, handler as libc::sighandler_t);
+    }
+    &CTRL_C
 }
 
 /// This machine's name (for worker names), `localhost` if unknown.
@@ -114,11 +143,25 @@ pub fn tune(
         limit: options.failure_streak.max(2 * options.workers).max(1),
     };
     let first_error: Mutex<Option<StudyError>> = Mutex::new(None);
+    let active = AtomicUsize::new(options.workers);
     std::thread::scope(|scope| {
+        if let Some(flag) = options.interrupt {
+            let (stop, active) = (&stop, &active);
+            scope.spawn(move || {
+                while active.load(Ordering::Relaxed) > 0 {
+                    if flag.load(Ordering::Relaxed) {
+                        stop.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            });
+        }
         for i in 1..=options.workers {
             let worker = format!("{}w{i}", options.worker_prefix);
             let study = Arc::clone(&study);
             let (stop, first_error, streak, claim) = (&stop, &first_error, &streak, &claim);
+            let active = &active;
             scope.spawn(move || {
                 let run = Run {
                     claim,
@@ -134,6 +177,7 @@ pub fn tune(
                     let mut slot = first_error.lock().unwrap_or_else(PoisonError::into_inner);
                     slot.get_or_insert(e);
                 }
+                active.fetch_sub(1, Ordering::Relaxed);
             });
         }
     });
@@ -259,16 +303,38 @@ fn work(study: &Mutex<Study>, run: &Run<'_>) -> Result<()> {
             Some(reason) => {
                 let n = streak.failures.fetch_add(1, Ordering::Relaxed) + 1;
                 if n >= streak.limit {
+                    let log = trial.dir.join("log.txt");
                     return Err(StudyError::Invalid(format!(
                         "the program failed {n} times in a row before reporting a first epoch; \
-                         the last, trial {}: {reason} (its output: {}). Fix it and run the \
+                         the last, trial {}: {reason}{}(its output: {}). Fix it and run the \
                          same command again: the study continues",
                         trial.number,
-                        trial.dir.join("log.txt").display()
+                        log_tail(&log, 5),
+                        log.display()
                     )));
                 }
             }
         }
     }
     Ok(())
+}
+
+/// The last `lines` lines the program wrote (thaw's own `== thaw:` lines left out),
+/// indented, as `:\n    …\n` for an error message; a space when there are none.
+fn log_tail(log: &std::path::Path, lines: usize) -> String {
+    let text = std::fs::read(log).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("== thaw:") && !l.trim().is_empty())
+        .collect();
+    let tail = &kept[kept.len().saturating_sub(lines)..];
+    if tail.is_empty() {
+        return " ".into();
+    }
+    let body: Vec<String> = tail
+        .iter()
+        .map(|l| format!("    {}", l.chars().take(300).collect::<String>()))
+        .collect();
+    format!("; it wrote:\n{}\n", body.join("\n"))
 }

@@ -11,6 +11,7 @@ mod ifbo_dir;
 pub mod predict;
 pub mod prior_sample;
 pub mod store_bench;
+pub mod study_admin;
 pub mod study_compare;
 pub mod study_plot;
 pub mod study_status;

@@ -241,6 +241,16 @@ pub(crate) fn run_workers(
     let reader = Mutex::new(reader);
     let metric = objective.metric.clone();
     let failures = Mutex::new(Vec::new());
+    // With stderr not a terminal the bar is hidden: one plain line per finished
+    // segment instead, so that a log shows progress (not with --quiet).
+    let plain = !workers.quiet && bar.is_hidden();
+    let say = |line: String| {
+        if plain {
+            eprintln!("{line}");
+        } else {
+            bar.println(line);
+        }
+    };
     let on_progress = |p: &Progress| {
         match p {
             Progress::Ended {
@@ -248,10 +258,10 @@ pub(crate) fn run_workers(
                 end: End::Failed { reason, .. },
             } => {
                 let line = format!("trial {trial}: {reason}");
-                bar.println(&line);
+                say(line.clone());
                 failures.lock().map(|mut f| f.push(line)).ok();
             }
-            Progress::LeaseLost { worker, trial } => bar.println(format!(
+            Progress::LeaseLost { worker, trial } => say(format!(
                 "trial {trial}: worker {worker} lost its lease (quiet for longer than the lease); the trial went back to the queue"
             )),
             _ => {}
@@ -259,7 +269,19 @@ pub(crate) fn run_workers(
         let Ok(mut conn) = reader.lock() else { return };
         if let Ok(rec) = thaw_study::record::load(&mut conn, &storage, &name) {
             bar.set_position(rec.spent() as u64);
-            bar.set_message(study_status::progress_line(&rec, &metric));
+            let line = study_status::progress_line(&rec, &metric);
+            if plain && let Progress::Ended { trial, end } = p {
+                let how = match end {
+                    End::Completed => "segment done",
+                    End::Failed { .. } => "segment failed",
+                    End::Stopped => "segment stopped",
+                };
+                eprintln!(
+                    "trial {trial}: {how} · {} of {budget} epochs · {line}",
+                    rec.spent()
+                );
+            }
+            bar.set_message(line);
         }
     };
     let defaults = TuneOptions::default();
@@ -270,12 +292,20 @@ pub(crate) fn run_workers(
             .as_ref()
             .map_or(defaults.worker_prefix.clone(), |id| format!("{id}/")),
         poll: Duration::from_millis(100),
+        interrupt: Some(thaw_study::tune::interrupt_on_ctrl_c()),
         ..defaults
     };
     let result = thaw_study::tune(study, objective, &options, &on_progress);
     bar.finish_and_clear();
     result.with_context(|| format!("tuning study `{name}`"))?;
-    let mut conn = storage.connect(false)?;
+    let mut conn = storage.connect_read_only()?;
     let rec = thaw_study::record::load(&mut conn, &storage, &name)?;
-    study_status::report(out, &rec, &storage, 10)
+    study_status::report(out, &rec, &storage, 10)?;
+    if options
+        .interrupt
+        .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+    {
+        return Err(crate::Interrupted.into());
+    }
+    Ok(())
 }
