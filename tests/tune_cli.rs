@@ -163,6 +163,21 @@ fn tune_status_export_compare_with_a_relative_store() {
         cmp.contains("ASHA") && cmp.contains("Random search") && cmp.contains("@100% epochs"),
         "{cmp}"
     );
+    // Each study's best value and configuration; patterns choose studies.
+    assert!(
+        cmp.contains("best of each study") && cmp.contains("a (ASHA): loss "),
+        "{cmp}"
+    );
+    let only = ok(&thaw(
+        root,
+        &["compare", "--storage", "sqlite:store/s.db", "--study", "?"],
+    ));
+    assert!(only.contains("studies: a, r"), "{only}");
+    let e = failed(&thaw(
+        root,
+        &["compare", "--storage", "sqlite:store/s.db", "--study", "x*"],
+    ));
+    assert!(e.contains("no study matches `x*`"), "{e}");
     let svg = std::fs::read_to_string(root.join("plots/regret-epochs.svg")).unwrap();
     assert!(
         svg.starts_with("<svg") && svg.contains("polyline"),

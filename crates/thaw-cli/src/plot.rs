@@ -96,7 +96,8 @@ pub enum YAxis {
         /// Top.
         hi: f64,
     },
-    /// Logarithmic from `floor` to `hi`; values below `floor` are drawn at `floor`.
+    /// Logarithmic to `hi`; values below `floor` (zero included) are drawn at `floor`,
+    /// which lies above the axis's bottom so that such a line stays in sight.
     Log {
         /// Bottom (> 0).
         floor: f64,
@@ -134,7 +135,7 @@ pub fn line_chart(
             }
             YAxis::Log { floor, hi } => {
                 let mut chart = chart_builder(&root, title)
-                    .build_cartesian_2d(0.0..x_max, (floor..hi).log_scale())?;
+                    .build_cartesian_2d(0.0..x_max, (floor / 3.0..hi).log_scale())?;
                 chart
                     .configure_mesh()
                     .x_desc(x_label)

@@ -19,6 +19,8 @@ Examples:
   thaw compare --storage sqlite:runs.db
   # chosen studies from two stores, with plots
   thaw compare --storage sqlite:a.db --storage sqlite:b.db --study ifbo-1 --study asha-1 --plot out/
+  # every study whose name starts with ifbo- or asha-
+  thaw compare --study 'ifbo-*' --study 'asha-*'
 
 Regret is the distance of a study's best value so far from the reference: --reference, or
 else the best value any compared study found (so the best study ends at regret 0). The
@@ -31,7 +33,8 @@ pub struct CompareArgs {
     /// Stores to read (repeatable): sqlite:PATH or postgres://USER@HOST/DB.
     #[arg(long, default_value = "sqlite:thaw.db")]
     storage: Vec<String>,
-    /// Studies to compare (repeatable) [default: every study of the stores].
+    /// Studies to compare (repeatable; `*` and `?` match any text / one character, e.g.
+    /// `ifbo-*`) [default: every study of the stores].
     #[arg(long)]
     study: Vec<String>,
     /// The value regret is measured from [default: the best any compared study found].
@@ -55,20 +58,73 @@ fn load_all(a: &CompareArgs) -> anyhow::Result<Vec<Record>> {
         let storage = Storage::parse(text)?;
         let mut conn = storage.connect_read_only()?;
         for name in record::study_names(&mut conn, &storage)? {
-            if a.study.is_empty() || a.study.contains(&name) {
+            if a.study.is_empty() || a.study.iter().any(|p| matches_pattern(p, &name)) {
                 records.push(record::load(&mut conn, &storage, &name)?);
             }
         }
     }
     for want in &a.study {
-        if !records.iter().any(|r| &r.name == want) {
-            anyhow::bail!("no study `{want}` in {}", a.storage.join(", "));
+        if !records.iter().any(|r| matches_pattern(want, &r.name)) {
+            anyhow::bail!("no study matches `{want}` in {}", a.storage.join(", "));
         }
     }
     if records.is_empty() {
         anyhow::bail!("{} hold no study", a.storage.join(", "));
     }
     Ok(records)
+}
+
+/// Whether `name` matches `pattern`, where `*` stands for any text and `?` for one
+/// character.
+fn matches_pattern(pattern: &str, name: &str) -> bool {
+    fn go(p: &[char], n: &[char]) -> bool {
+        match p.split_first() {
+            None => n.is_empty(),
+            Some(('*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
+            Some((&c, rest)) => n
+                .split_first()
+                .is_some_and(|(&d, tail)| (c == '?' || c == d) && go(rest, tail)),
+        }
+    }
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    go(&p, &n)
+}
+
+/// Each study's best value, where it was found and its configuration, best first.
+fn write_bests(out: &mut dyn Write, records: &[Record]) -> anyhow::Result<()> {
+    let mut rows: Vec<(f64, String)> = Vec::new();
+    for r in records {
+        let s = &r.settings;
+        let Some((t, e, v)) = r.incumbent() else {
+            rows.push((f64::NAN, format!("{}: no value yet", r.name)));
+            continue;
+        };
+        let params = serde_json::Value::Object(r.trials[t as usize].params.clone());
+        let key = if s.direction == Direction::Minimize {
+            v
+        } else {
+            -v
+        };
+        rows.push((
+            key,
+            format!(
+                "{} ({}): {} {v} at trial {t}, epoch {e}: {params}",
+                r.name,
+                s.method.name(),
+                s.metric
+            ),
+        ));
+    }
+    rows.sort_by(|a, b| a.0.is_nan().cmp(&b.0.is_nan()).then(a.0.total_cmp(&b.0)));
+    writeln!(
+        out,
+        "
+best of each study (best first):"
+    )?;
+    for (_, line) in rows {
+        writeln!(out, "  {line}")?;
+    }
+    Ok(())
 }
 
 /// Mean and sample standard deviation.
@@ -234,6 +290,7 @@ pub fn run(a: CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut names: Vec<&str> = runs.iter().map(|r| r.name.as_str()).collect();
     names.sort_unstable();
     writeln!(out, "\nstudies: {}", names.join(", "))?;
+    write_bests(out, &records)?;
 
     if let Some(dir) = &a.plot {
         std::fs::create_dir_all(dir)
@@ -273,7 +330,7 @@ pub fn run(a: CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             floor,
             hi: hi * 1.2,
         };
-        let label = format!("regret of {metric} (mean over studies)");
+        let label = format!("regret of {metric} (mean over studies; 0 drawn at {floor:.0e})");
         let p1 = dir.join("regret-epochs.svg");
         line_chart(
             &p1,
@@ -295,4 +352,21 @@ pub fn run(a: CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(out, "wrote {} and {}", p1.display(), p2.display())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches_pattern;
+
+    #[test]
+    fn study_patterns() {
+        assert!(matches_pattern("ifbo-*", "ifbo-s3"));
+        assert!(matches_pattern("*", ""));
+        assert!(matches_pattern("a?c", "abc") && !matches_pattern("a?c", "ac"));
+        assert!(matches_pattern("*-s?", "asha-s1") && !matches_pattern("*-s?", "asha-s10"));
+        assert!(
+            !matches_pattern("ifbo", "ifbo-s3"),
+            "no pattern: the whole name"
+        );
+    }
 }
