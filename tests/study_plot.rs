@@ -138,6 +138,11 @@ fn plot_draws_forecast_bands_and_the_incumbent() {
     assert!(svg.contains("FT-PFN predictive mean to epoch 9"));
     assert!(svg.contains("failed epoch"));
     assert!(svg.contains("y: normalised loss, higher is better"));
+    // The normalisation in words, not a formula.
+    assert!(
+        svg.contains("in a straight line") && !svg.contains("min(max("),
+        "{svg:.300}"
+    );
     // The incumbent: its caption, its step line and the dots where it improved.
     assert!(svg.contains("incumbent: best loss so far (minimised)"));
     assert!(svg.contains("<polyline") && svg.contains("<circle"));

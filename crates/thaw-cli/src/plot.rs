@@ -278,14 +278,60 @@ pub fn study_chart(
 
 type Area<'b> = DrawingArea<SVGBackend<'b>, plotters::coord::Shift>;
 
+/// The y range of the curves panel: what the trials and their forecasts span, with a
+/// margin, on a 0.05 grid, within [0, 1] (a study whose curves all lie in 0.1–0.3 uses
+/// the height of the panel, not a tenth of it).
+pub fn y_range(trials: &[TrialCurve]) -> (f64, f64) {
+    let mut ys = trials.iter().flat_map(|t| {
+        let band = t.band;
+        t.observed.iter().map(|p| p.1).chain(
+            t.forecast
+                .iter()
+                .flat_map(move |&(_, m, lo, hi)| if band { vec![m, lo, hi] } else { vec![m] }),
+        )
+    });
+    let Some(first) = ys.next() else {
+        return (0.0, 1.0);
+    };
+    let (lo, hi) = ys.fold((first, first), |(a, b), y| (a.min(y), b.max(y)));
+    let margin = ((hi - lo) * 0.08).max(0.02);
+    let lo = ((lo - margin) / 0.05).floor() * 0.05;
+    let hi = ((hi + margin) / 0.05).ceil() * 0.05;
+    (lo.max(0.0), hi.min(1.0).max(lo.max(0.0) + 0.05))
+}
+
+/// Label heights that keep labels at least `gap` apart, each as near its curve's end as
+/// that allows (labels sorted by height, pushed up from the lowest, then the stack
+/// shifted down where it passes `top`).
+pub fn spread_labels(ys: &[f64], gap: f64, top: f64) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..ys.len()).collect();
+    order.sort_by(|&a, &b| ys[a].total_cmp(&ys[b]).then(a.cmp(&b)));
+    let mut placed = ys.to_vec();
+    let mut last = f64::NEG_INFINITY;
+    for &i in &order {
+        placed[i] = ys[i].max(last + gap);
+        last = placed[i];
+    }
+    if let Some(&highest) = order.last() {
+        let over = placed[highest] - top;
+        if over > 0.0 {
+            for p in &mut placed {
+                *p -= over;
+            }
+        }
+    }
+    placed
+}
+
 fn draw_curves(area: &Area<'_>, p: &CurvesPanel) -> anyhow::Result<()> {
     let x_max = if p.x_max > 0.0 { p.x_max } else { 1.0 };
+    let (y_lo, y_hi) = y_range(&p.trials);
     let mut chart = ChartBuilder::on(area)
         .caption(&p.title, ("sans-serif", 15))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(56)
-        .build_cartesian_2d(0.0..x_max * 1.04, 0.0..1.0)?;
+        .build_cartesian_2d(0.0..x_max * 1.06, y_lo..y_hi)?;
     chart
         .configure_mesh()
         .x_desc("epoch")
@@ -300,8 +346,14 @@ fn draw_curves(area: &Area<'_>, p: &CurvesPanel) -> anyhow::Result<()> {
                 t.forecast.iter().map(|&(x, _, _, hi)| (x, hi)).collect();
             ring.extend(t.forecast.iter().rev().map(|&(x, _, lo, _)| (x, lo)));
             chart.draw_series(std::iter::once(Polygon::new(
+                ring.clone(),
+                tab10(i).mix(0.10).filled(),
+            )))?;
+            // An outline in the trial's colour tells overlapping bands apart.
+            ring.push(ring[0]);
+            chart.draw_series(std::iter::once(PathElement::new(
                 ring,
-                tab10(i).mix(0.18).filled(),
+                tab10(i).mix(0.45).stroke_width(1),
             )))?;
         }
     }
@@ -324,15 +376,37 @@ fn draw_curves(area: &Area<'_>, p: &CurvesPanel) -> anyhow::Result<()> {
                 .iter()
                 .map(|&pt| Cross::new(pt, 5, RGBColor(200, 0, 0).stroke_width(2))),
         )?;
-        if let Some(&(x, y)) = t.observed.last() {
-            let style = ("sans-serif", 11).into_font().color(&c);
-            chart.draw_series(std::iter::once(Text::new(t.label.clone(), (x, y), style)))?;
-        }
+    }
+    // One label per trial at the end of its line (forecast or observed), spread so that
+    // none covers another.
+    let ends: Vec<(usize, f64, f64)> = p
+        .trials
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| {
+            let end = t
+                .forecast
+                .last()
+                .map(|&(x, m, _, _)| (x, m))
+                .or_else(|| t.observed.last().copied())?;
+            Some((i, end.0, end.1))
+        })
+        .collect();
+    let heights: Vec<f64> = ends.iter().map(|e| e.2).collect();
+    let placed = spread_labels(&heights, (y_hi - y_lo) * 0.035, y_hi);
+    for (&(i, x, _), y) in ends.iter().zip(placed) {
+        let style = ("sans-serif", 11).into_font().color(&tab10(i));
+        let label = p.trials[i].label.clone();
+        chart.draw_series(std::iter::once(Text::new(
+            label,
+            (x + x_max * 0.005, y),
+            style,
+        )))?;
     }
     let grey = RGBColor(90, 90, 90);
     chart
         .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())?
-        .label("observed (one colour per trial, #number at its last epoch)")
+        .label("observed (one colour per trial, #number at its line's end)")
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], grey.stroke_width(2)));
     if p.trials.iter().any(|t| !t.failed.is_empty()) {
         chart
@@ -435,4 +509,64 @@ fn draw_notes(area: &Area<'_>, notes: &[String], at: (i32, i32)) -> anyhow::Resu
         ))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    fn curve(observed: &[f64], forecast: &[(f64, f64, f64)], band: bool) -> TrialCurve {
+        TrialCurve {
+            label: "#0".into(),
+            observed: observed
+                .iter()
+                .enumerate()
+                .map(|(e, &y)| ((e + 1) as f64, y))
+                .collect(),
+            failed: Vec::new(),
+            forecast: forecast
+                .iter()
+                .enumerate()
+                .map(|(e, &(m, lo, hi))| ((e + 10) as f64, m, lo, hi))
+                .collect(),
+            band,
+        }
+    }
+
+    #[test]
+    fn the_y_range_fits_the_curves_and_their_bands() {
+        // Curves in 0.15..0.3: the axis spans about that, not 0..1.
+        let (lo, hi) = y_range(&[curve(&[0.15, 0.2, 0.3], &[], false)]);
+        assert!(
+            (0.05..=0.15).contains(&lo) && (0.3..=0.4).contains(&hi),
+            "{lo}..{hi}"
+        );
+        // A banded forecast widens it; an unbanded one counts its mean only.
+        let (lo, hi) = y_range(&[curve(&[0.2], &[(0.25, 0.1, 0.6)], true)]);
+        assert!(lo <= 0.1 && hi >= 0.6, "{lo}..{hi}");
+        let (_, hi) = y_range(&[curve(&[0.2], &[(0.25, 0.1, 0.6)], false)]);
+        assert!(hi < 0.6, "{hi}");
+        // Always inside [0, 1], never empty.
+        let (lo, hi) = y_range(&[curve(&[0.0, 1.0], &[], false)]);
+        assert_eq!((lo, hi), (0.0, 1.0));
+        let (lo, hi) = y_range(&[curve(&[0.5, 0.5], &[], false)]);
+        assert!(lo < 0.5 && hi > 0.5);
+        assert_eq!(y_range(&[]), (0.0, 1.0));
+    }
+
+    #[test]
+    fn labels_are_spread_apart_and_stay_below_the_top() {
+        let ys = [0.50, 0.50, 0.51, 0.90, 0.20];
+        let placed = spread_labels(&ys, 0.03, 1.0);
+        let mut sorted = placed.clone();
+        sorted.sort_by(f64::total_cmp);
+        for w in sorted.windows(2) {
+            assert!(w[1] - w[0] >= 0.03 - 1e-12, "{placed:?}");
+        }
+        assert_eq!(placed[4], 0.20, "an isolated label stays at its curve");
+        assert_eq!(placed[3], 0.90);
+        // A stack that would pass the top is shifted down.
+        let placed = spread_labels(&[0.99, 0.99, 0.99], 0.05, 1.0);
+        assert!(placed.iter().all(|&y| y <= 1.0), "{placed:?}");
+    }
 }

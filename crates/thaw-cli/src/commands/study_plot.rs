@@ -59,7 +59,7 @@ pub struct PlotArgs {
     trials: usize,
     /// Frozen trials whose forecast gets a shaded band: the N with the best forecast
     /// final mean (0: every one); the others get the mean only.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 3)]
     bands: usize,
     #[command(flatten)]
     checkpoints: CheckpointsArg,
@@ -329,21 +329,21 @@ fn rule(rec: &Record) -> anyhow::Result<String> {
     let m = &s.metric;
     Ok(match (s.bounds, s.direction) {
         (Some((lo, hi)), Direction::Minimize) => {
-            format!("y = ({hi} − {m}) / ({hi} − {lo}), clamped to [0, 1]")
+            format!("y: {m} {hi} (the bound) is 0, {m} {lo} is 1, in a straight line")
         }
         (Some((lo, hi)), Direction::Maximize) => {
-            format!("y = ({m} − {lo}) / ({hi} − {lo}), clamped to [0, 1]")
+            format!("y: {m} {lo} (the bound) is 0, {m} {hi} is 1, in a straight line")
         }
-        (None, Direction::Maximize) => format!("y = {m} as reported, clamped to [0, 1]"),
+        (None, Direction::Maximize) => format!("y: {m} as reported (0 to 1)"),
         (None, Direction::Minimize) => {
             let scale = rec
                 .scale(rec.epochs.iter())
                 .with_context(|| format!("normalising study `{}`", rec.name))?;
             match scale.reference() {
-                Some(r) => {
-                    format!("y = 1 − min(max({m}, 0), M) / M, M = median initial {m} = {r:.4}")
-                }
-                None => format!("y = 1 − min(max({m}, 0), M) / M (no initial value yet)"),
+                Some(r) => format!(
+                    "y: {m} {r:.4} (the trials' median first value) or more is 0, {m} 0 is 1, in a straight line"
+                ),
+                None => format!("y: {m} as a share of the trials' median first value (none yet)"),
             }
         }
     })
