@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Failure, Result, input};
 use crate::model::Mlp;
 use crate::params::Params;
-use crate::train::Scores;
+use crate::scores::Scores;
 
 /// File name of the checkpoint.
 pub const FILE: &str = "mlp-adam.ckpt";

@@ -8,6 +8,7 @@ mod data;
 mod error;
 mod model;
 mod params;
+mod scores;
 mod train;
 mod trial;
 

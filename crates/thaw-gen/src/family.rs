@@ -69,14 +69,7 @@ pub enum Source {
     Sequence(MarkovSource),
 }
 
-/// The hidden layers' non-linearity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Activation {
-    /// max(0, x).
-    Relu,
-    /// tanh(x).
-    Tanh,
-}
+pub use crate::mlp::Activation;
 
 /// The network of a task (its input and output sizes come from the data).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

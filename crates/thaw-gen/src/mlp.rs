@@ -8,7 +8,6 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use crate::dataset::Target;
-use crate::family::Activation;
 use crate::seed::{derive, stream};
 
 /// The parameters, layer by layer: weight then bias, all `[configs, …]`.
@@ -152,6 +151,15 @@ impl Targets {
             Target::Regression => (out - t).square().mean_dim(1),
         }
     }
+}
+
+/// The hidden layers' non-linearity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    /// max(0, x).
+    Relu,
+    /// tanh(x).
+    Tanh,
 }
 
 #[cfg(test)]

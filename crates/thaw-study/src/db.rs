@@ -460,7 +460,7 @@ impl Tx<'_> {
     /// that leases of workers on hosts whose clocks differ are judged by one clock.
     pub fn now(&mut self) -> Result<f64, DbError> {
         match self {
-            Self::Sqlite(_) => Ok(crate::store::now()),
+            Self::Sqlite(_) => Ok(now()),
             Self::Postgres(t) => Ok(t
                 .query_one("SELECT extract(epoch FROM clock_timestamp())::float8", &[])?
                 .try_get(0)?),
@@ -512,6 +512,13 @@ impl Sql for Tx<'_> {
             Self::Postgres(t) => t.query(sql, &pg_args(args))?.iter().map(pg_row).collect(),
         }
     }
+}
+
+/// Seconds since the Unix epoch (the clock of a SQLite store; a server uses its own).
+pub fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 #[cfg(test)]

@@ -18,9 +18,9 @@
 pub mod db;
 pub mod error;
 pub mod export;
-pub mod inherit;
-pub mod load;
+pub mod load_test;
 pub mod normalise;
+pub mod pbt_exploit;
 pub mod pg_server;
 pub mod pool;
 pub mod protocol;

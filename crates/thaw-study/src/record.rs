@@ -17,6 +17,24 @@ use crate::space::SearchSpace;
 use crate::store::Storage;
 use crate::study_file::{Direction, ObjectiveSpec};
 
+/// The `note` of an epoch row copied from another trial (followed by its number). Such
+/// rows are part of the new trial's curve but were not trained again: they cost no
+/// budget and are not in the incumbent's trace.
+pub const INHERITED: &str = "inherited from trial ";
+
+/// How the `origin` of a trial created by PBT begins.
+pub const PBT_ORIGIN_PREFIX: &str = "pbt:";
+
+/// The `origin` of a trial created by PBT from `parent` at epoch `epoch`.
+pub fn pbt_origin(parent: u64, epoch: usize) -> String {
+    format!("{PBT_ORIGIN_PREFIX}{parent}@{epoch}")
+}
+
+/// The folder of trial `number` of a study whose trials live in `dir`.
+pub fn trial_dir(dir: &std::path::Path, number: u64) -> std::path::PathBuf {
+    dir.join("trials").join(format!("{number:05}"))
+}
+
 /// Everything that decides a study, stored with it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StudySettings {
@@ -235,9 +253,9 @@ impl TrialRow {
         Ok(())
     }
 
-    /// Whether PBT created it from another trial ([`crate::inherit::pbt_origin`]).
+    /// Whether PBT created it from another trial ([`pbt_origin`]).
     pub fn is_pbt_child(&self) -> bool {
-        self.origin.starts_with(crate::inherit::PBT_ORIGIN_PREFIX)
+        self.origin.starts_with(PBT_ORIGIN_PREFIX)
     }
 }
 
@@ -266,7 +284,7 @@ impl EpochRow {
     pub fn inherited(&self) -> bool {
         self.note
             .as_deref()
-            .is_some_and(|n| n.starts_with(crate::inherit::INHERITED))
+            .is_some_and(|n| n.starts_with(INHERITED))
     }
 }
 

@@ -106,6 +106,10 @@ fn schema(postgres: bool) -> String {
         .replace("{REAL}", real)
 }
 
+/// Environment variable: seconds a study keeps reconnecting to a server it lost
+/// (restarted, unreachable) before the call fails.
+pub const RECONNECT_VAR: &str = "THAW_RECONNECT_S";
+
 /// Environment variable: seconds to wait for a store another process holds locked.
 pub const LOCK_TIMEOUT_VAR: &str = "THAW_LOCK_TIMEOUT_S";
 
@@ -646,9 +650,9 @@ impl WorkerClaim {
 }
 
 /// Runs `op` again while the store's server cannot be reached (it is starting, restarting,
-/// or the network is down), for up to [`crate::study::RECONNECT_VAR`] seconds.
+/// or the network is down), for up to [`RECONNECT_VAR`] seconds.
 pub(crate) fn until_reached<T>(mut op: impl FnMut() -> Result<T>) -> Result<T> {
-    let window = seconds_var(crate::study::RECONNECT_VAR, 120.0);
+    let window = seconds_var(RECONNECT_VAR, 120.0);
     let start = std::time::Instant::now();
     let mut pause = std::time::Duration::from_millis(50);
     loop {
@@ -660,13 +664,6 @@ pub(crate) fn until_reached<T>(mut op: impl FnMut() -> Result<T>) -> Result<T> {
             r => return r,
         }
     }
-}
-
-/// Seconds since the Unix epoch.
-pub fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 #[cfg(test)]

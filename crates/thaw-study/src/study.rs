@@ -24,7 +24,7 @@ use thaw_hpo::{Hold, HpoError, Optimizer};
 use crate::args;
 use crate::db::{Conn, DbError, Sql, Tx};
 use crate::error::{Result, StudyError};
-use crate::inherit;
+use crate::pbt_exploit;
 use crate::pool::{PoolView, top_up};
 use crate::protocol::End;
 use crate::record::{self, Record, State, StudySettings, TrialRow, hold_name, hold_of};
@@ -78,9 +78,7 @@ pub struct Study {
     reconnects: u64,
 }
 
-/// Environment variable: seconds a study keeps reconnecting to a server it lost
-/// (restarted, unreachable) before the call fails.
-pub const RECONNECT_VAR: &str = "THAW_RECONNECT_S";
+pub use crate::store::RECONNECT_VAR;
 
 fn sql(storage: &Storage) -> impl Fn(DbError) -> StudyError + '_ {
     move |source| StudyError::Store {
@@ -481,7 +479,7 @@ impl Study {
         if action.config == pool {
             // PBT's exploit step: the optimiser creates the configuration it trains.
             let made = match self.optimizer.spawn() {
-                Some(spawn) => inherit::spawn_trial(
+                Some(spawn) => pbt_exploit::spawn_trial(
                     &mut tx,
                     &err,
                     &self.settings.space,
@@ -841,10 +839,7 @@ fn lease_to(
     )
 }
 
-/// The folder of trial `number` of a study whose trials live in `dir`.
-pub fn trial_dir(dir: &Path, number: u64) -> PathBuf {
-    dir.join("trials").join(format!("{number:05}"))
-}
+pub use crate::record::trial_dir;
 
 fn trial_of(
     dir: &Path,
@@ -889,7 +884,7 @@ fn replay(
             ))
         })?;
         if let Some(spawn) = optimizer.spawn() {
-            let want = inherit::pbt_origin(spawn.parent as u64, spawn.epoch);
+            let want = pbt_exploit::pbt_origin(spawn.parent as u64, spawn.epoch);
             let got = rec.trials.get(d.trial as usize).map(|t| t.origin.as_str());
             if got != Some(want.as_str()) {
                 return Err(replay_err(format!(

@@ -92,7 +92,7 @@ pub fn run(a: BenchHpoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let methods = method_specs(&a)?;
     let tasks = chosen_tasks(&a, &methods)?;
     for t in &tasks {
-        super::ifbo::check_budget(a.budget, t)?;
+        super::task_select::check_budget(a.budget, t)?;
     }
     let _claim = crate::claim::OutputClaim::take(&a.out, "bench-hpo")?;
     let threads = a.threads.unwrap_or_else(|| {
@@ -140,18 +140,6 @@ pub fn run(a: BenchHpoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Why a method that changes hyperparameters during training (PBT) cannot run on a
-/// table of fixed learning curves.
-pub(crate) fn tabular_refusal(m: &MethodSpec) -> String {
-    format!(
-        "{} changes a configuration's hyperparameters in the middle of its training; a \
-         tabular benchmark holds one finished curve per fixed configuration and none for \
-         \"these weights, trained on with other hyperparameters\", so it runs only under \
-         `thaw tune` on a real program (README, \"Population-based training\")",
-        m.name()
-    )
-}
-
 fn method_specs(a: &BenchHpoArgs) -> anyhow::Result<Vec<MethodSpec>> {
     let growth = a.refit.growth()?;
     let mut methods = Vec::new();
@@ -163,7 +151,7 @@ fn method_specs(a: &BenchHpoArgs) -> anyhow::Result<Vec<MethodSpec>> {
     {
         let m = MethodSpec::named(name, &a.checkpoints.checkpoints)?.with_refit_growth(growth);
         if m.needs_program() {
-            crate::usage!("{}", tabular_refusal(&m));
+            crate::usage!("{}", super::task_select::tabular_refusal(&m));
         }
         if !methods.contains(&m) {
             methods.push(m);

@@ -196,7 +196,7 @@ pub fn run(a: EvalLcArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let names: Vec<String> = tasks.iter().map(|t| t.name.clone()).collect();
     let mut methods = Vec::new();
     if a.cross_validate > 0 {
-        let plan = FoldPlan::new(&a, &names, &device)?;
+        let plan = fold_plan(&a, &names, &device)?;
         methods.extend(train_folds(&plan, &a.cv_augment, out)?);
     }
     methods.extend(checkpoint_rows(&a)?);
@@ -347,4 +347,50 @@ fn write_report(
         md_path.display(),
     )?;
     Ok(())
+}
+
+/// The plan of `--cross-validate k` over `tasks` (task i is in fold i mod k), training
+/// on `device` (the one `--device` selected).
+fn fold_plan(
+    a: &EvalLcArgs,
+    tasks: &[String],
+    device: &burn::tensor::Device,
+) -> anyhow::Result<FoldPlan> {
+    let k = a.cross_validate;
+    if k < 2 || k > tasks.len() {
+        crate::usage!(
+            "--cross-validate {k}: need 2 ..= {} folds (one per task at most)",
+            tasks.len()
+        );
+    }
+    let mut model = a.cv_model.config();
+    model.history |= a.cv_history;
+    let (extra_data, extra_share) =
+        super::train_pfn::extra_tasks(&a.cv_extra_data, a.cv_extra_share)?;
+    let config = thaw_pfn::train::TrainConfig {
+        steps: a.cv_steps as u64,
+        batch: 8,
+        seq_len: a.cv_seq_len,
+        lr: a.cv_lr,
+        seed: a.seed,
+        val_every: 100,
+        val_batches: 4,
+        checkpoint_every: 100,
+        data_parallel: a.cv_data_parallel,
+        ..thaw_pfn::train::TrainConfig::new(model)
+    };
+    Ok(FoldPlan {
+        k,
+        tasks: tasks.to_vec(),
+        data: a.data.clone(),
+        config,
+        synthetic_share: a.cv_synthetic_share,
+        extra_data,
+        extra_share,
+        hp_shuffle: a.cv_hp_shuffle,
+        dir: a.cv_dir.clone(),
+        device: device.clone(),
+        device_name: a.device.device.name(),
+        quiet: a.quiet.quiet,
+    })
 }

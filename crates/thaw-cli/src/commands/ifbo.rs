@@ -121,10 +121,10 @@ pub fn run(a: IfboArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         &a.checkpoints,
     )?;
     if spec.needs_program() {
-        crate::usage!("{}", super::bench_hpo::tabular_refusal(&spec));
+        crate::usage!("{}", super::task_select::tabular_refusal(&spec));
     }
     let (chosen, spec) = choose_task(&a, &spec)?;
-    check_budget(a.budget, &chosen.task)?;
+    super::task_select::check_budget(a.budget, &chosen.task)?;
     let mut optimizer = spec
         .build(a.seed, &device)
         .with_context(|| format!("building {}", spec.name()))?;
@@ -228,22 +228,6 @@ fn choose_task(a: &IfboArgs, spec: &MethodSpec) -> anyhow::Result<(Chosen, Metho
         },
         spec,
     ))
-}
-
-/// The budget must be spendable: at least one epoch, at most every epoch of the table
-/// (checked before anything is allocated in proportion to it).
-pub(super) fn check_budget(budget: usize, task: &Task) -> anyhow::Result<()> {
-    let c = &task.curves;
-    let capacity = c.configs * c.epochs;
-    if budget == 0 || budget > capacity {
-        crate::usage!(
-            "--budget {budget} must lie in 1..={capacity}: task {} has {} configurations × {} epochs",
-            task.name,
-            c.configs,
-            c.epochs
-        );
-    }
-    Ok(())
 }
 
 fn headline(a: &IfboArgs, optimizer: String, c: &Chosen) -> String {

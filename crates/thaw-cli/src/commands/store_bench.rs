@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context;
 use clap::Parser;
 use thaw_hpo::MethodSpec;
-use thaw_study::load::{LoadReport, quantile_ms, run_load};
+use thaw_study::load_test::{LoadReport, quantile_ms, run_load};
 use thaw_study::pg_server::{PgOptions, PgServer};
 use thaw_study::{PoolSettings, Storage, StudyFile, StudySettings};
 

@@ -56,6 +56,34 @@ pub fn resolve(want: &str, names: &[String]) -> anyhow::Result<String> {
     }
 }
 
+/// Why a method that changes hyperparameters during training (PBT) cannot run on a
+/// table of fixed learning curves.
+pub(crate) fn tabular_refusal(m: &thaw_hpo::MethodSpec) -> String {
+    format!(
+        "{} changes a configuration's hyperparameters in the middle of its training; a \
+         tabular benchmark holds one finished curve per fixed configuration and none for \
+         \"these weights, trained on with other hyperparameters\", so it runs only under \
+         `thaw tune` on a real program (README, \"Population-based training\")",
+        m.name()
+    )
+}
+
+/// The budget must be spendable: at least one epoch, at most every epoch of the table
+/// (checked before anything is allocated in proportion to it).
+pub(super) fn check_budget(budget: usize, task: &thaw_data::Task) -> anyhow::Result<()> {
+    let c = &task.curves;
+    let capacity = c.configs * c.epochs;
+    if budget == 0 || budget > capacity {
+        crate::usage!(
+            "--budget {budget} must lie in 1..={capacity}: task {} has {} configurations × {} epochs",
+            task.name,
+            c.configs,
+            c.epochs
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,68 +10,25 @@ use thaw_bench::Method;
 use thaw_pfn::checkpoint::{AugmentKind, CONFIG_FILE, PriorKind, TrainingData, read_config};
 use thaw_pfn::train::TrainConfig;
 
-use super::eval_lc::EvalLcArgs;
 use super::train_pfn::TrainJob;
 
 /// What every fold model of one `eval-lc` run shares.
 pub struct FoldPlan {
-    k: usize,
-    tasks: Vec<String>,
-    data: PathBuf,
-    config: TrainConfig,
-    synthetic_share: f64,
-    extra_data: Vec<PathBuf>,
-    extra_share: f64,
-    hp_shuffle: f64,
-    dir: PathBuf,
-    device: Device,
-    device_name: &'static str,
-    quiet: bool,
+    pub(super) k: usize,
+    pub(super) tasks: Vec<String>,
+    pub(super) data: PathBuf,
+    pub(super) config: TrainConfig,
+    pub(super) synthetic_share: f64,
+    pub(super) extra_data: Vec<PathBuf>,
+    pub(super) extra_share: f64,
+    pub(super) hp_shuffle: f64,
+    pub(super) dir: PathBuf,
+    pub(super) device: Device,
+    pub(super) device_name: &'static str,
+    pub(super) quiet: bool,
 }
 
 impl FoldPlan {
-    /// The plan of `--cross-validate k` over `tasks` (task i is in fold i mod k), training
-    /// on `device` (the one `--device` selected).
-    pub fn new(a: &EvalLcArgs, tasks: &[String], device: &Device) -> anyhow::Result<Self> {
-        let k = a.cross_validate;
-        if k < 2 || k > tasks.len() {
-            crate::usage!(
-                "--cross-validate {k}: need 2 ..= {} folds (one per task at most)",
-                tasks.len()
-            );
-        }
-        let mut model = a.cv_model.config();
-        model.history |= a.cv_history;
-        let (extra_data, extra_share) =
-            super::train_pfn::extra_tasks(&a.cv_extra_data, a.cv_extra_share)?;
-        let config = TrainConfig {
-            steps: a.cv_steps as u64,
-            batch: 8,
-            seq_len: a.cv_seq_len,
-            lr: a.cv_lr,
-            seed: a.seed,
-            val_every: 100,
-            val_batches: 4,
-            checkpoint_every: 100,
-            data_parallel: a.cv_data_parallel,
-            ..TrainConfig::new(model)
-        };
-        Ok(Self {
-            k,
-            tasks: tasks.to_vec(),
-            data: a.data.clone(),
-            config,
-            synthetic_share: a.cv_synthetic_share,
-            extra_data,
-            extra_share,
-            hp_shuffle: a.cv_hp_shuffle,
-            dir: a.cv_dir.clone(),
-            device: device.clone(),
-            device_name: a.device.device.name(),
-            quiet: a.quiet.quiet,
-        })
-    }
-
     /// The held-out and the training tasks of `fold`.
     fn split(&self, fold: usize) -> (Vec<String>, Vec<String>) {
         let (held, train): (Vec<_>, Vec<_>) = self

@@ -10,8 +10,6 @@
 
 use std::collections::HashMap;
 
-use super::input::standardise;
-
 /// Features per token.
 pub const HISTORY_FEATURES: usize = 3;
 
@@ -51,6 +49,14 @@ pub fn history_features(
         }
     }
     out
+}
+
+/// √12: the inverse standard deviation of U(0, 1).
+const INV_STD_UNIFORM: f32 = 3.464_101_6;
+
+/// `(v − ½)·√12`: a value in [0, 1] standardised as the reference embeds t and y.
+pub fn standardise(v: f32) -> f32 {
+    (v - 0.5) * INV_STD_UNIFORM
 }
 
 #[cfg(test)]

@@ -5,13 +5,7 @@ use thaw_prior::{Batch, FEATURES};
 
 use super::history::{HISTORY_FEATURES, history_features};
 
-/// √12: the inverse standard deviation of U(0, 1).
-const INV_STD_UNIFORM: f32 = 3.464_101_6;
-
-/// `(v − ½)·√12`: a value in [0, 1] standardised as the reference embeds t and y.
-pub fn standardise(v: f32) -> f32 {
-    (v - 0.5) * INV_STD_UNIFORM
-}
+pub use super::history::standardise;
 
 /// Ids and standardised features of a set of tokens, `[b, n]` and `[b, n, 11]`, and
 /// their history features `[b, n, 3]` (see [`super::history`]; used by models with
