@@ -1,7 +1,7 @@
 //! Scores of predictive distributions against true values.
 
+use thaw_data::ranking::spearman;
 use thaw_hpo::Predictive;
-use thaw_hpo::ranking::spearman;
 
 /// Mean log-likelihood (density) and mean squared error of the means.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -74,13 +74,13 @@ mod tests {
         let mut probs = vec![0.0; 10];
         probs[7] = 1.0;
         let bar = BarDistribution::from_probs(&probs).unwrap();
-        let p = Predictive::Bar(thaw_pfn::Predictive::from(bar));
+        let p = Predictive::Bar(thaw_pfn::BarPredictive::from(bar));
         let s = score(&[p.clone(), p], &[0.75, 0.65]);
         assert!((s.mse - 0.005).abs() < 1e-12, "{}", s.mse);
         // Density 10 inside the bin, 0 outside: LL = (ln 10 + −∞) / 2.
         assert_eq!(s.ll, f64::NEG_INFINITY);
         let inside = score(
-            &[Predictive::Bar(thaw_pfn::Predictive::from(
+            &[Predictive::Bar(thaw_pfn::BarPredictive::from(
                 BarDistribution::from_probs(&{
                     let mut q = vec![0.0; 10];
                     q[7] = 1.0;

@@ -136,5 +136,5 @@ fn main() -> Result<(), Box<dyn Error>> {
 
 /// Spearman's ρ with average ranks for ties (NaN when either side is constant).
 fn spearman(a: &[f64], b: &[f64]) -> f64 {
-    thaw_hpo::ranking::spearman(a, b).unwrap_or(f64::NAN)
+    thaw_data::ranking::spearman(a, b).unwrap_or(f64::NAN)
 }

@@ -6,7 +6,7 @@
 //!   freeze-thaw, uniform; the exact-GP algebra and kernels they share in
 //!   [`models::gp`].
 //! - [`Objective`] / [`TabularObjective`], [`Optimizer`] / [`Action`] and the
-//!   budget-exact loop [`study::run`]; the optimisers in [`optimizers`] (model-based with
+//!   budget-exact loop [`optimise::run`]; the optimisers in [`optimizers`] (model-based with
 //!   MFPI-random or EI, HyperBand, ASHA, SHA, random search), with the acquisition
 //!   ([`optimizers::mfpi`]) and rung arithmetic ([`optimizers::schedule`]) beside them.
 //! - [`MethodSpec`]: a curve model + optimiser + settings as one serialisable value,
@@ -24,12 +24,10 @@ pub mod history;
 pub mod method;
 pub mod models;
 pub mod objective;
+pub mod optimise;
 pub mod optimizer;
 pub mod optimizers;
 pub mod predictive;
-/// Rank correlation (moved to `thaw-data`, which the data statistics use too).
-pub use thaw_data::ranking;
-pub mod study;
 
 pub use curve_model::CurveModel;
 pub use error::{HpoError, Result};

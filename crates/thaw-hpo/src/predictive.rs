@@ -11,7 +11,7 @@ pub const MIN_STD: f64 = 1e-4;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Predictive {
     /// A PFN's bar distribution on [0, 1].
-    Bar(thaw_pfn::Predictive),
+    Bar(thaw_pfn::BarPredictive),
     /// A Gaussian on the real line (DPL, DyHPO, GP freeze-thaw); its density is not
     /// truncated to [0, 1].
     Gaussian {

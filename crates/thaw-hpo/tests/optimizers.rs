@@ -6,8 +6,8 @@ mod common;
 use rand::RngExt;
 use thaw_data::CurveSet;
 use thaw_hpo::models::UniformModel;
+use thaw_hpo::optimise::{Step, resume, run};
 use thaw_hpo::optimizers::{Acquisition, Asha, ModelBased, RandomSearch, SuccessiveHalving};
-use thaw_hpo::study::{Step, resume, run};
 use thaw_hpo::{Optimizer, TabularObjective};
 
 /// A task whose config c has y(e) = q_c · e / epochs, q_c a seeded random quality.

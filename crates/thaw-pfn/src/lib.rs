@@ -31,4 +31,4 @@ pub mod train;
 pub use bar::BarDistribution;
 pub use config::PfnConfig;
 pub use error::{PfnError, Result};
-pub use surrogate::{Observation, Predictive, Query, Surrogate};
+pub use surrogate::{BarPredictive, Observation, Query, Surrogate};

@@ -48,17 +48,17 @@ pub struct Query {
 
 /// The predictive distribution at one query.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Predictive {
+pub struct BarPredictive {
     dist: BarDistribution,
 }
 
-impl From<BarDistribution> for Predictive {
+impl From<BarDistribution> for BarPredictive {
     fn from(dist: BarDistribution) -> Self {
         Self { dist }
     }
 }
 
-impl Predictive {
+impl BarPredictive {
     /// Mean.
     pub fn mean(&self) -> f64 {
         self.dist.mean()
@@ -184,8 +184,12 @@ impl Surrogate {
         &self.config
     }
 
-    /// Predictive distributions of `queries` given the observed `context`, in query order.
-    pub fn predict(&self, context: &[Observation], queries: &[Query]) -> Result<Vec<Predictive>> {
+    /// BarPredictive distributions of `queries` given the observed `context`, in query order.
+    pub fn predict(
+        &self,
+        context: &[Observation],
+        queries: &[Query],
+    ) -> Result<Vec<BarPredictive>> {
         validate(context, queries)?;
         if queries.is_empty() {
             return Ok(Vec::new());
@@ -247,7 +251,7 @@ impl Surrogate {
                         None => PfnError::InvalidInput(what.into()),
                     }
                 })?;
-                out.push(Predictive { dist });
+                out.push(BarPredictive { dist });
             }
         }
         Ok(out)

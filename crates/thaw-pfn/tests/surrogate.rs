@@ -53,7 +53,7 @@ fn queries() -> Vec<Query> {
         .collect()
 }
 
-fn means(p: &[thaw_pfn::Predictive]) -> Vec<f64> {
+fn means(p: &[thaw_pfn::BarPredictive]) -> Vec<f64> {
     p.iter().map(|p| p.mean()).collect()
 }
 

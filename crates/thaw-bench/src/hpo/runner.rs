@@ -11,7 +11,7 @@ use burn::tensor::Device;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use thaw_data::Task;
-use thaw_hpo::study::{self, Step};
+use thaw_hpo::optimise::{self, Step};
 use thaw_hpo::{MethodSpec, TabularObjective};
 use thaw_pfn::checkpoint::read_config;
 
@@ -208,7 +208,8 @@ pub fn run_one(
     let mut objective = TabularObjective::new(task.curves.clone()).map_err(failed)?;
     let started = Instant::now();
     let mut on_step = |_: &Step, _: &thaw_hpo::History| on_epochs(1);
-    let t = study::run(optimizer.as_mut(), &mut objective, budget, &mut on_step).map_err(failed)?;
+    let t =
+        optimise::run(optimizer.as_mut(), &mut objective, budget, &mut on_step).map_err(failed)?;
     let wall_s = started.elapsed().as_secs_f64();
     let n = t.decision_s.len().max(1) as f64;
     Ok(RunRecord {

@@ -29,7 +29,7 @@ use thaw_hpo::optimizers::cmaes::{CmaEs, CmaEsSettings};
 use thaw_hpo::optimizers::continuous::{ProposePoint, run_continuous};
 use thaw_hpo::optimizers::gp_bo::{GpBo, GpBoSettings};
 use thaw_hpo::optimizers::tpe::{Tpe, TpeSettings};
-use thaw_hpo::{TabularObjective, study};
+use thaw_hpo::{TabularObjective, optimise};
 
 use crate::error::{BenchError, Result};
 pub use functions::{FUNCTIONS, Function};
@@ -247,14 +247,14 @@ pub fn run_one(
             let optimum = table_optimum(curves);
             let mut objective = TabularObjective::new(curves.clone()).map_err(failed)?;
             let epochs = curves.epochs;
-            let mut on_step = |s: &study::Step, _: &thaw_hpo::History| {
+            let mut on_step = |s: &optimise::Step, _: &thaw_hpo::History| {
                 if s.epoch == epochs {
                     best = best.min(optimum - f64::from(s.y));
                     curve.push(best);
                 }
             };
             let opt: &mut dyn thaw_hpo::Optimizer = opt.as_mut();
-            study::run(opt, &mut objective, budget * epochs, &mut on_step).map_err(failed)?;
+            optimise::run(opt, &mut objective, budget * epochs, &mut on_step).map_err(failed)?;
         }
     }
     Ok(PeerRun {

@@ -9,7 +9,7 @@ use clap::Parser;
 use serde_json::json;
 use thaw_data::{Task, load_tasks};
 use thaw_hpo::method::MethodSpec;
-use thaw_hpo::study::{self, Step, Trajectory};
+use thaw_hpo::optimise::{self, Step, Trajectory};
 use thaw_hpo::{History, TabularObjective};
 use thaw_pfn::checkpoint::read_config;
 
@@ -159,7 +159,7 @@ pub fn run(a: IfboArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         }
     };
     let started = std::time::Instant::now();
-    let t = study::resume(
+    let t = optimise::resume(
         optimizer.as_mut(),
         &mut objective,
         a.budget,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
-use thaw_hpo::study::Step;
+use thaw_hpo::optimise::Step;
 
 /// The run's identity: a resume must match it field for field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -156,9 +156,9 @@ mod tests {
     use crate::error::HpoError;
     use crate::history::Hold;
     use crate::objective::TabularObjective;
+    use crate::optimise::{Step, Trajectory, run};
     use crate::optimizers::RandomSearch;
     use crate::optimizers::test_pools::{bump, pool_task};
-    use crate::study::{Step, Trajectory, run};
 
     fn study(opt: &mut dyn Optimizer, obj: &mut TabularObjective, budget: usize) -> Trajectory {
         run(opt, obj, budget, &mut |_, _| {}).unwrap()

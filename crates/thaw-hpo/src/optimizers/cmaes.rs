@@ -654,8 +654,8 @@ fn sym_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
 mod tests {
     use super::*;
     use crate::objective::TabularObjective;
+    use crate::optimise::{Step, run};
     use crate::optimizers::RandomSearch;
-    use crate::study::{Step, run};
     use thaw_data::CurveSet;
 
     /// σ0 = 0.3: the hand-checked steps below are written for it.

@@ -452,9 +452,9 @@ mod tests {
     use super::*;
     use crate::error::HpoError;
     use crate::objective::TabularObjective;
+    use crate::optimise::Step;
     use crate::optimizers::RandomSearch;
     use crate::optimizers::test_pools::{random_task, steps, task};
-    use crate::study::Step;
 
     /// Latent posterior (mean, variance) at `points` in the units of `y`, the training
     /// outputs of `gp`.

@@ -558,9 +558,9 @@ mod tests {
     use super::*;
     use crate::error::HpoError;
     use crate::objective::Objective;
+    use crate::optimise::run;
     use crate::optimizers::RandomSearch;
     use crate::optimizers::test_pools::{bump, pool_task, random_task, steps};
-    use crate::study::run;
 
     #[test]
     fn rl_hpo_is_deterministic_given_the_seed() {

@@ -5,8 +5,8 @@ use rand::{RngExt, SeedableRng};
 use thaw_data::CurveSet;
 
 use crate::objective::TabularObjective;
+use crate::optimise::{Step, run};
 use crate::optimizer::Optimizer;
-use crate::study::{Step, run};
 
 /// A tabular task over `hps` (row-major, `d` per config) with final values `fin`:
 /// y(e) = fin · e / epochs.

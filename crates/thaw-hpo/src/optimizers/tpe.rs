@@ -479,9 +479,9 @@ mod tests {
     use super::*;
     use crate::error::HpoError;
     use crate::history::Hold;
+    use crate::optimise::run;
     use crate::optimizers::RandomSearch;
     use crate::optimizers::test_pools::{bump, pool_task, steps};
-    use crate::study::run;
 
     fn settings(multivariate: bool) -> TpeSettings {
         TpeSettings {
