@@ -109,6 +109,12 @@ fn tune_status_export_compare_with_a_relative_store() {
         let stdout = ok(&out);
         assert!(stdout.contains("budget: 16 of 16 epochs spent"), "{stdout}");
     }
+    // The tuner's last connection folded the write-ahead log into the store: the file
+    // alone holds the studies (a user may copy just it).
+    assert!(
+        !root.join("store/s.db-wal").exists(),
+        "a write-ahead log was left"
+    );
     let trained = std::fs::read_dir(root.join("store/a/trials"))
         .unwrap()
         .flatten()

@@ -237,7 +237,7 @@ pub(crate) fn run_workers(
     }
     let bar = progress::bar(budget as u64, "epochs {msg}", workers.quiet);
     bar.set_position(before.spent() as u64);
-    let reader = storage.connect_read_only()?;
+    let reader = storage.connect(false)?;
     let reader = Mutex::new(reader);
     let metric = objective.metric.clone();
     let failures = Mutex::new(Vec::new());
@@ -298,7 +298,10 @@ pub(crate) fn run_workers(
     let result = thaw_study::tune(study, objective, &options, &on_progress);
     bar.finish_and_clear();
     result.with_context(|| format!("tuning study `{name}`"))?;
-    let mut conn = storage.connect_read_only()?;
+    // Read-write (thaw tune writes this store anyway): the last connection to close a
+    // SQLite store folds its write-ahead log into the file; a read-only one cannot.
+    drop(reader);
+    let mut conn = storage.connect(false)?;
     let rec = thaw_study::record::load(&mut conn, &storage, &name)?;
     study_status::report(out, &rec, &storage, 10)?;
     if options
