@@ -106,10 +106,37 @@ const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(500);
 enum Line {
     /// A whole line (its newline included, if it had one).
     Out(Vec<u8>),
-    /// A piece of a line longer than [`MAX_LINE`]; `first` marks its start.
-    Long { bytes: Vec<u8>, first: bool },
+    /// A piece of a line longer than [`MAX_LINE`]; `first` and `last` mark its ends.
+    Long {
+        bytes: Vec<u8>,
+        first: bool,
+        last: bool,
+    },
     /// The output was closed (every process holding it ended).
     Closed,
+}
+
+/// Appends a piece of output to the trial's log (with a note after a line too long to
+/// read for a report).
+fn log_piece(log: &Mutex<File>, piece: &Line) {
+    let Ok(mut l) = log.lock() else { return };
+    match piece {
+        Line::Out(bytes) => {
+            let _ = l.write_all(bytes);
+        }
+        Line::Long { bytes, last, .. } => {
+            let _ = l.write_all(bytes);
+            if *last {
+                let _ = writeln!(
+                    l,
+                    "{}== thaw: the line above is longer than {} KiB: kept here, not read for a report ==",
+                    if bytes.ends_with(b"\n") { "" } else { "\n" },
+                    MAX_LINE / 1024
+                );
+            }
+        }
+        Line::Closed => {}
+    }
 }
 
 /// Reads `stream` as lines of at most [`MAX_LINE`] bytes and hands each to `send`
@@ -137,6 +164,7 @@ fn read_lines(stream: impl Read, mut send: impl FnMut(Line) -> bool) {
             Line::Long {
                 bytes,
                 first: !long,
+                last: ends,
             }
         } else {
             Line::Out(bytes)
@@ -151,6 +179,7 @@ fn read_lines(stream: impl Read, mut send: impl FnMut(Line) -> bool) {
             Line::Long {
                 bytes: line,
                 first: false,
+                last: true,
             }
         } else {
             Line::Out(line)
@@ -252,14 +281,19 @@ pub fn run_segment(
     let (tx, rx) = mpsc::sync_channel(64);
     let stdout = child.stdout.take().expect("piped stdout");
     let stderr = child.stderr.take().expect("piped stderr");
-    let out_thread = std::thread::spawn(move || read_lines(stdout, |l| tx.send(l).is_ok()));
+    // Each reader writes what it reads to the log at once, so that stdout and stderr
+    // lines keep the order in which the program wrote them (as far as two pipes tell).
+    let out_log = Arc::clone(&log);
+    let out_thread = std::thread::spawn(move || {
+        read_lines(stdout, |l| {
+            log_piece(&out_log, &l);
+            tx.send(l).is_ok()
+        })
+    });
     let err_log = Arc::clone(&log);
     let err_thread = std::thread::spawn(move || {
         read_lines(stderr, |l| {
-            if let (Line::Out(b) | Line::Long { bytes: b, .. }, Ok(mut log)) = (&l, err_log.lock())
-            {
-                let _ = log.write_all(b);
-            }
+            log_piece(&err_log, &l);
             true
         })
     });
@@ -296,7 +330,7 @@ pub fn run_segment(
                 Err(RecvTimeoutError::Timeout) => {}
                 Ok(line) => {
                     last_output = Instant::now();
-                    match state.read_line(&line, &log, &mut reports) {
+                    match state.read_line(&line, &mut reports) {
                         // Reports before a line that breaks the protocol still count.
                         Err(reason) => broken = Some(reason),
                         Ok(()) => next = rx.try_recv().ok().map(Ok),
@@ -558,17 +592,12 @@ impl Reader<'_> {
     fn read_line(
         &self,
         line: &Line,
-        log: &Mutex<File>,
         reports: &mut Vec<(usize, f64)>,
     ) -> std::result::Result<(), String> {
-        let (Line::Out(bytes) | Line::Long { bytes, .. }) = line else {
-            return Ok(());
-        };
-        if let Ok(mut l) = log.lock() {
-            let _ = l.write_all(bytes);
-        }
         match line {
-            Line::Long { bytes, first: true } => {
+            Line::Long {
+                bytes, first: true, ..
+            } => {
                 if String::from_utf8_lossy(bytes)
                     .trim_start()
                     .starts_with("thaw:")
@@ -577,13 +606,6 @@ impl Reader<'_> {
                         "a report line is longer than {} KiB",
                         MAX_LINE / 1024
                     ));
-                }
-                if let Ok(mut l) = log.lock() {
-                    let _ = writeln!(
-                        l,
-                        "\n== thaw: the line above is longer than {} KiB: kept here, not read for a report ==",
-                        MAX_LINE / 1024
-                    );
                 }
                 Ok(())
             }

@@ -27,6 +27,16 @@ fn objective(dir: &Path, script: &str, timeout_s: Option<f64>) -> ObjectiveSpec 
 
 /// Runs epochs 0..3 of `script`; the end and the reports seen.
 fn run(script: &str, timeout_s: Option<f64>) -> (End, Vec<(usize, f64)>, Duration) {
+    let (end, reports, took, _) = run_slow(script, timeout_s, Duration::ZERO);
+    (end, reports, took)
+}
+
+/// [`run`] with a store that takes `slow` to record each report; also the trial's log.
+fn run_slow(
+    script: &str,
+    timeout_s: Option<f64>,
+    slow: Duration,
+) -> (End, Vec<(usize, f64)>, Duration, String) {
     let tmp = tempfile::tempdir().unwrap();
     let objective = objective(tmp.path(), script, timeout_s);
     let params: Map<String, Value> = [("x".to_string(), json!(0.5))].into_iter().collect();
@@ -45,11 +55,35 @@ fn run(script: &str, timeout_s: Option<f64>) -> (End, Vec<(usize, f64)>, Duratio
     let end = run_segment(&objective, &seg, &AtomicBool::new(false), &mut |e| {
         if let Event::Report { epoch, value } = e {
             reports.push((epoch, value));
+            std::thread::sleep(slow);
         }
         Ok(())
     })
     .unwrap();
-    (end, reports, started.elapsed())
+    // (Not read for the other tests: one of them logs a 100 MB line.)
+    let log = if slow.is_zero() {
+        String::new()
+    } else {
+        std::fs::read_to_string(tmp.path().join("log.txt")).unwrap()
+    };
+    (end, reports, started.elapsed(), log)
+}
+
+#[test]
+fn the_log_keeps_stdout_and_stderr_in_the_order_written() {
+    // While thaw records a report (slowly here), the program goes on writing to both.
+    let script = format!(
+        "echo 'thaw: epoch=1 loss=0.1'\nsleep 0.05\necho out-a\nsleep 0.05\necho err-b >&2\n\
+         sleep 0.05\necho out-c\n{}",
+        "for e in 2 3; do echo \"thaw: epoch=$e loss=0.$e\"; done\n"
+    );
+    let (end, _, _, log) = run_slow(&script, None, Duration::from_millis(400));
+    assert_eq!(end, End::Completed);
+    let at = |s: &str| log.find(s).unwrap_or_else(|| panic!("{s} not in {log}"));
+    assert!(
+        at("out-a") < at("err-b") && at("err-b") < at("out-c"),
+        "{log}"
+    );
 }
 
 const EPOCHS: &str = "for e in 1 2 3; do echo \"thaw: epoch=$e loss=0.$e\"; done\n";
