@@ -118,20 +118,13 @@ impl OptimizerName {
         checkpoints: &CheckpointsArg,
     ) -> anyhow::Result<thaw_hpo::MethodSpec> {
         let growth = refit.growth()?;
+        // A method's command-line name is its clap value, the name `MethodSpec::named`
+        // takes: one spelling (checked by `every_optimizer_name_is_a_method`).
+        let value = self.to_possible_value().expect("no variant is skipped");
         let name = match (self, surrogate) {
             (Self::Ifbo, s) => s.unwrap_or(default_surrogate),
             (_, Some(s)) => crate::usage!("--surrogate {s} applies only to --method ifbo"),
-            (Self::Hyperband, None) => "hyperband",
-            (Self::Asha, None) => "asha",
-            (Self::Sha, None) => "sha",
-            (Self::Bohb, None) => "bohb",
-            (Self::Tpe, None) => "tpe",
-            (Self::GpBo, None) => "gp-bo",
-            (Self::CmaEs, None) => "cma-es",
-            (Self::Grid, None) => "grid",
-            (Self::RlHpo, None) => "rl-hpo",
-            (Self::Random, None) => "random",
-            (Self::Pbt, None) => "pbt",
+            (_, None) => value.get_name(),
         };
         Ok(thaw_hpo::MethodSpec::named(name, &checkpoints.checkpoints)?.with_refit_growth(growth))
     }
@@ -155,6 +148,36 @@ impl ModelPreset {
             Self::Tiny => thaw_pfn::PfnConfig::tiny(),
             Self::Small => thaw_pfn::PfnConfig::small(),
             Self::Paper => thaw_pfn::PfnConfig::paper(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_optimizer_name_is_a_method() {
+        let ck = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checkpoints");
+        for o in OptimizerName::value_variants() {
+            let name = o.to_possible_value().unwrap().get_name().to_string();
+            if *o == OptimizerName::Ifbo {
+                continue;
+            }
+            if let Err(e) = thaw_hpo::MethodSpec::named(&name, &ck) {
+                panic!("--method {name} is no method: {e}");
+            }
+        }
+        // Every optimiser `MethodSpec::named` knows (not a surrogate of ifBO) is a --method.
+        let methods: Vec<String> = OptimizerName::value_variants()
+            .iter()
+            .map(|o| o.to_possible_value().unwrap().get_name().to_string())
+            .collect();
+        for name in thaw_hpo::method::METHOD_NAMES {
+            let spec = thaw_hpo::MethodSpec::named(name, &ck).unwrap();
+            if !spec.is_model_based() {
+                assert!(methods.iter().any(|m| m == name), "{name} is no --method");
+            }
         }
     }
 }
