@@ -5,7 +5,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 root="$(cd "$here/.." && pwd)"
-thaw="${THAW_BIN:-$root/target/debug/thaw}"
+target="${CARGO_TARGET_DIR:-$root/target}"
+case "$target" in /*) ;; *) target="$root/$target" ;; esac
+thaw="${THAW_BIN:-$target/debug/thaw}"
 [ -x "$thaw" ] || { echo "no thaw binary at $thaw (cargo build --bin thaw, or set THAW_BIN)" >&2; exit 1; }
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
