@@ -515,6 +515,17 @@ fn bad_options_names_and_programs_are_refused_before_anything_is_written() {
         e.contains("cannot start") && e.contains("does not exist"),
         "{e}"
     );
+    // A shell command line whose program the shell cannot find (status 127).
+    std::fs::write(
+        root.join("prog/space.toml"),
+        space(r#""nosuchprogram_xyz --epochs 4""#),
+    )
+    .unwrap();
+    let e = failed(&tune(&["--budget", "8", "--method", "random"]));
+    assert!(
+        e.contains("could not run") && e.contains("status 127"),
+        "{e}"
+    );
     std::fs::write(root.join("prog/space.toml"), space(r#"["./prog.sh"]"#)).unwrap();
     let out = ok(&tune(&["--budget", "8", "--method", "random"]));
     assert!(

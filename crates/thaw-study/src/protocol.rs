@@ -385,6 +385,26 @@ pub fn run_segment(
                     })
                 }
             }
+            // `sh -c` exits 127 (not found) or 126 (not executable) when it cannot start
+            // the command: the study's problem, like a failed spawn, when nothing was
+            // reported.
+            let nothing = state.next == seg.from_epoch + 1 && !state.initial_seen;
+            if objective.shell
+                && nothing
+                && error.is_none()
+                && outcome.is_none()
+                && matches!(status.code(), Some(126 | 127))
+            {
+                error = Some(cannot_start(
+                    objective,
+                    format!(
+                        "the shell could not run {:?} (status {}; see {})",
+                        objective.command[0],
+                        status.code().unwrap_or(0),
+                        log_path.display()
+                    ),
+                ));
+            }
             if error.is_none() && outcome.is_none() {
                 outcome = Some(exit_outcome(status, state.next - 1, seg.to_epoch));
             }
