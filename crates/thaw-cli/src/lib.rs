@@ -50,6 +50,7 @@ Examples:
   thaw tune space.toml --budget 100
   thaw status
   thaw plot --out study.svg
+  thaw dashboard
 
 `thaw COMMAND --help` explains each command; `train-pfn`, `ifbo`, `eval-lc` and
 `bench-hpo` are also installed as binaries of their own with the same arguments.";
@@ -118,6 +119,17 @@ enum Command {
     Compare(commands::study_compare::CompareArgs),
     /// A study as an SVG: learning curves with forecasts of the frozen trials, the incumbent.
     Plot(commands::study_plot::PlotArgs),
+    /// A live page of a store's studies on localhost: curves, incumbent, trials, parameters.
+    ///
+    /// The page lists the studies of the store; for the chosen one it draws every trial's
+    /// learning curve, the incumbent over epochs spent and over wall-clock time, the trial
+    /// table (click a column header to sort), a parallel-coordinates plot of the
+    /// parameters coloured by each trial's best value, and each parameter's importance
+    /// (|Spearman ρ| with the best value; η for categoricals). It reloads every 2 s, so a
+    /// study that `thaw tune` runs updates as it goes; the store is only read. Nothing is
+    /// loaded from the internet. JSON for scripts: /api/studies, /api/study/NAME. See
+    /// docs/dashboard.md.
+    Dashboard(commands::dashboard::DashboardArgs),
 }
 
 /// Parses `args` (the first is the program name) and runs the command, writing
@@ -147,6 +159,7 @@ where
         Command::Delete(a) => commands::study_admin::run_delete(a, out),
         Command::Compare(a) => commands::study_compare::run(a, out),
         Command::Plot(a) => commands::study_plot::run(a, out),
+        Command::Dashboard(a) => commands::dashboard::run(a, out),
     }
 }
 

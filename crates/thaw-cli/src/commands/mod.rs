@@ -3,6 +3,7 @@
 
 pub mod bench_hpo;
 pub mod bench_peers;
+pub mod dashboard;
 pub mod data;
 pub mod eval_lc;
 pub mod gen_curves;
