@@ -10,6 +10,7 @@ use std::io::Write;
 use anyhow::Context;
 use clap::Parser;
 use serde_json::{Value, json};
+use thaw_data::ranking::{ranks, spearman};
 use thaw_study::record::{self, Record};
 use thaw_study::{Direction, Domain, State, Storage};
 
@@ -167,13 +168,6 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn direction_name(d: Direction) -> &'static str {
-    match d {
-        Direction::Minimize => "minimize",
-        Direction::Maximize => "maximize",
-    }
-}
-
 /// A finite number as JSON, else null.
 fn num(v: f64) -> Value {
     if v.is_finite() { json!(v) } else { Value::Null }
@@ -200,6 +194,24 @@ fn best_json(rec: &Record) -> Value {
     }
 }
 
+/// What both endpoints say of a study: name, method, metric and direction, budget and
+/// epochs spent or in flight, trials per state, the best value.
+fn summary_json(rec: &Record) -> Value {
+    let s = &rec.settings;
+    json!({
+        "name": rec.name,
+        "method": s.method.name(),
+        "metric": s.metric,
+        "direction": s.direction,
+        "budget": s.budget,
+        "spent": rec.spent(),
+        "in_flight": rec.in_flight(),
+        "max_epochs": s.max_epochs,
+        "counts": counts_json(rec),
+        "best": best_json(rec),
+    })
+}
+
 /// `/api/studies`: one object per study of the store.
 fn studies_json(storage: &Storage) -> anyhow::Result<Value> {
     let mut conn = storage.connect_read_only()?;
@@ -207,20 +219,14 @@ fn studies_json(storage: &Storage) -> anyhow::Result<Value> {
     let mut list = Vec::new();
     for name in names {
         let rec = record::load(&mut conn, storage, &name)?;
-        let s = &rec.settings;
-        list.push(json!({
-            "name": rec.name,
-            "method": s.method.name(),
-            "metric": s.metric,
-            "direction": direction_name(s.direction),
-            "budget": s.budget,
-            "spent": rec.spent(),
-            "in_flight": rec.in_flight(),
-            "max_epochs": s.max_epochs,
-            "trials": rec.trials.iter().filter(|t| t.state != State::Candidate).count(),
-            "counts": counts_json(&rec),
-            "best": best_json(&rec),
-        }));
+        let mut study = summary_json(&rec);
+        study["trials"] = rec
+            .trials
+            .iter()
+            .filter(|t| t.state != State::Candidate)
+            .count()
+            .into();
+        list.push(study);
     }
     Ok(json!({ "storage": storage.label(), "studies": list }))
 }
@@ -290,25 +296,20 @@ fn study_json(storage: &Storage, name: &str) -> anyhow::Result<Option<Value>> {
         .iter()
         .map(|p| json!({ "name": p.name, "domain": serde_json::to_value(&p.domain).unwrap_or(Value::Null) }))
         .collect();
-    Ok(Some(json!({
-        "name": rec.name,
+    let mut study = summary_json(&rec);
+    let extra = json!({
         "storage": storage.label(),
-        "method": s.method.name(),
-        "metric": s.metric,
-        "direction": direction_name(s.direction),
-        "budget": s.budget,
-        "spent": rec.spent(),
-        "in_flight": rec.in_flight(),
-        "max_epochs": s.max_epochs,
         "created_at": rec.created_at,
-        "counts": counts_json(&rec),
-        "best": best_json(&rec),
         "params": params,
         "trials": trials,
         "incumbent": incumbent,
         "importance": importance(&rec),
         "importance_method": IMPORTANCE_METHOD,
-    })))
+    });
+    if let (Some(obj), Value::Object(more)) = (study.as_object_mut(), extra) {
+        obj.extend(more);
+    }
+    Ok(Some(study))
 }
 
 /// How [`importance`] measures, as the page says it.
@@ -316,39 +317,6 @@ const IMPORTANCE_METHOD: &str = "numeric parameters: |Spearman rank correlation|
     parameter and the trial's best value; categorical parameters: the correlation ratio η \
     of the best values' ranks across the choices. Both lie in [0, 1]; trials without a \
     finite value are left out. A marginal, one-parameter measure: it misses interactions.";
-
-/// Ranks of `x` (1-based, ties get their mean rank).
-fn ranks(x: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..x.len()).collect();
-    order.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-    let mut r = vec![0.0; x.len()];
-    let mut i = 0;
-    while i < order.len() {
-        let mut j = i;
-        while j + 1 < order.len() && x[order[j + 1]] == x[order[i]] {
-            j += 1;
-        }
-        let mean = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &order[i..=j] {
-            r[k] = mean;
-        }
-        i = j + 1;
-    }
-    r
-}
-
-/// Pearson correlation; None when either side is constant.
-fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in a.iter().zip(b) {
-        sab += (x - ma) * (y - mb);
-        saa += (x - ma) * (x - ma);
-        sbb += (y - mb) * (y - mb);
-    }
-    (saa > 0.0 && sbb > 0.0).then(|| sab / (saa * sbb).sqrt())
-}
 
 /// Correlation ratio η of `values` grouped by `groups`; None when `values` is constant
 /// or every value is in one group.
@@ -385,7 +353,8 @@ fn importance(rec: &Record) -> Vec<Value> {
         .filter(|t| t.state != State::Candidate)
         .filter_map(|t| best_of(&rec.curve(t.number), s.direction).map(|b| (t, b)))
         .collect();
-    let best_ranks = ranks(&scored.iter().map(|(_, b)| *b).collect::<Vec<_>>());
+    let bests: Vec<f64> = scored.iter().map(|(_, b)| *b).collect();
+    let best_ranks = ranks(&bests);
     s.space
         .params
         .iter()
@@ -404,7 +373,7 @@ fn importance(rec: &Record) -> Vec<Value> {
                     .iter()
                     .map(|(t, _)| t.encoded.get(i).copied().map_or(0.0, f64::from))
                     .collect();
-                pearson(&ranks(&x), &best_ranks).map(f64::abs)
+                spearman(&x, &bests).map(f64::abs)
             };
             json!({
                 "name": p.name,
@@ -425,9 +394,9 @@ mod tests {
         assert_eq!(ranks(&[3.0, 1.0, 3.0, 2.0]), vec![3.5, 1.0, 3.5, 2.0]);
         let x = [0.1, 0.5, 0.2, 0.9];
         let y: Vec<f64> = x.iter().map(|v: &f64| -(v.exp())).collect();
-        let rho = pearson(&ranks(&x), &ranks(&y)).unwrap();
+        let rho = spearman(&x, &y).unwrap();
         assert!((rho + 1.0).abs() < 1e-12);
-        assert_eq!(pearson(&[1.0, 1.0], &[1.0, 2.0]), None);
+        assert_eq!(spearman(&[1.0, 1.0], &[1.0, 2.0]), None);
     }
 
     #[test]

@@ -135,14 +135,10 @@ pub fn run_best(a: BestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     };
     let params = serde_json::Value::Object(rec.trials[trial as usize].params.clone());
     if a.json {
-        let direction = match s.direction {
-            thaw_study::Direction::Minimize => "minimize",
-            thaw_study::Direction::Maximize => "maximize",
-        };
         let doc = serde_json::json!({
             "study": rec.name,
             "metric": s.metric,
-            "direction": direction,
+            "direction": s.direction,
             "value": value,
             "trial": trial,
             "epoch": epoch,
