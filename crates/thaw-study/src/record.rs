@@ -692,4 +692,16 @@ impl Record {
         rows.sort_by_key(|e| e.epoch);
         rows.iter().map(|e| e.value).collect()
     }
+
+    /// The best finite value among `values` (a trial's [`curve`](Record::curve)) in the
+    /// study's direction; None when there is none.
+    pub fn best_value(&self, values: &[Option<f64>]) -> Option<f64> {
+        let direction = self.settings.direction;
+        values
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|v| v.is_finite())
+            .reduce(|a, b| if direction.better(b, a) { b } else { a })
+    }
 }

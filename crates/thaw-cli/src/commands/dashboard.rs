@@ -12,7 +12,7 @@ use clap::Parser;
 use serde_json::{Value, json};
 use thaw_data::ranking::{ranks, spearman};
 use thaw_study::record::{self, Record};
-use thaw_study::{Direction, Domain, State, Storage};
+use thaw_study::{Domain, State, Storage};
 
 const INDEX_HTML: &str = include_str!("../dashboard/index.html");
 const APP_JS: &str = include_str!("../dashboard/app.js");
@@ -231,16 +231,6 @@ fn studies_json(storage: &Storage) -> anyhow::Result<Value> {
     Ok(json!({ "storage": storage.label(), "studies": list }))
 }
 
-/// The best finite value of `values` in `direction`.
-fn best_of(values: &[Option<f64>], direction: Direction) -> Option<f64> {
-    values
-        .iter()
-        .flatten()
-        .copied()
-        .filter(|v| v.is_finite())
-        .reduce(|a, b| if direction.better(b, a) { b } else { a })
-}
-
 /// `/api/study/NAME`: the whole study for the page; None when there is no such study.
 fn study_json(storage: &Storage, name: &str) -> anyhow::Result<Option<Value>> {
     let mut conn = storage.connect_read_only()?;
@@ -265,7 +255,7 @@ fn study_json(storage: &Storage, name: &str) -> anyhow::Result<Option<Value>> {
                 None => Value::Null,
             })
             .collect();
-        let best = best_of(&values, s.direction);
+        let best = rec.best_value(&values);
         trials.push(json!({
             "number": t.number,
             "state": t.state.as_str(),
@@ -351,7 +341,7 @@ fn importance(rec: &Record) -> Vec<Value> {
         .trials
         .iter()
         .filter(|t| t.state != State::Candidate)
-        .filter_map(|t| best_of(&rec.curve(t.number), s.direction).map(|b| (t, b)))
+        .filter_map(|t| rec.best_value(&rec.curve(t.number)).map(|b| (t, b)))
         .collect();
     let bests: Vec<f64> = scored.iter().map(|(_, b)| *b).collect();
     let best_ranks = ranks(&bests);

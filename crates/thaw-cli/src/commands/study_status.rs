@@ -145,12 +145,7 @@ pub fn report(
         .iter()
         .filter(|t| t.state != State::Candidate)
         .map(|t| {
-            let best = rec
-                .curve(t.number)
-                .into_iter()
-                .flatten()
-                .filter(|v| v.is_finite())
-                .reduce(|a, b| if s.direction.better(b, a) { b } else { a });
+            let best = rec.best_value(&rec.curve(t.number));
             (t.number, best.unwrap_or(f64::NAN), t.epochs)
         })
         .collect();
